@@ -1,0 +1,20 @@
+"""The Typer application object shared by the subcommand modules."""
+
+import typer
+from rich.console import Console
+
+#: Exit codes, documented in the README.
+EXIT_OK = 0
+EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130
+
+app = typer.Typer(
+    name="formcheck",
+    help="Running-form analysis from video: pose, gait events, posture feedback.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+#: Progress bars, warnings and errors go to stderr; reports go to stdout.
+err_console = Console(stderr=True, highlight=False)

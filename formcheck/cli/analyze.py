@@ -1,0 +1,1 @@
+"""`formcheck analyze` (placeholder until implemented)."""

@@ -1,0 +1,1 @@
+"""`formcheck models` (placeholder until implemented)."""

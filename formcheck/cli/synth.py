@@ -1,0 +1,1 @@
+"""`formcheck synth` (placeholder until implemented)."""

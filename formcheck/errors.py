@@ -1,0 +1,18 @@
+"""Error types shown to users.
+
+Every error that a user can cause (bad video, missing model, bad option) derives from
+:class:`FormcheckError`. The CLI and the Streamlit page print ``str(error)`` as one line
+and never a traceback; anything else escaping is a bug.
+"""
+
+
+class FormcheckError(Exception):
+    """Base class for errors caused by input or environment, not by a bug."""
+
+
+class VideoError(FormcheckError):
+    """The input could not be read as a video (missing, empty, corrupt, no video stream)."""
+
+
+class ModelError(FormcheckError):
+    """The pose model could not be found, fetched or verified."""
