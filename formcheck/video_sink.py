@@ -57,7 +57,9 @@ class VideoSink:
     def write(self, image: np.ndarray) -> None:
         """Append one ``(height, width, 3)`` uint8 RGB frame."""
         if image.shape != (self.height, self.width, 3):
-            raise ValueError(f"frame shape {image.shape} != {(self.height, self.width, 3)}")
+            raise ValueError(
+                f"frame shape {image.shape} != {(self.height, self.width, 3)}"
+            )
         frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")
         frame.pts = self._n
         frame.time_base = 1 / self.fps

@@ -7,7 +7,10 @@ landmarks to pixel coordinates of the frame it was given, once, in
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from types import TracebackType
 
@@ -38,8 +41,10 @@ class PoseObservation:
 
 def _as_array(landmarks, fields: tuple[str, ...]) -> np.ndarray:
     return np.array(
-        [[getattr(lm, f) if getattr(lm, f) is not None else np.nan for f in fields]
-         for lm in landmarks],
+        [
+            [getattr(lm, f) if getattr(lm, f) is not None else np.nan for f in fields]
+            for lm in landmarks
+        ],
         dtype=np.float32,
     ).reshape(-1, len(fields))
 
@@ -58,13 +63,43 @@ def observations_from_result(result, width: int, height: int) -> list[PoseObserv
             world = _as_array(worlds[k], ("x", "y", "z"))
         else:
             world = np.full((NUM_LANDMARKS, 3), np.nan, np.float32)
-        out.append(PoseObservation(
-            xy=xy, z=z,
-            visibility=np.nan_to_num(arr[:, 3], nan=0.0),
-            presence=np.nan_to_num(arr[:, 4], nan=0.0),
-            world=world,
-        ))
+        out.append(
+            PoseObservation(
+                xy=xy,
+                z=z,
+                visibility=np.nan_to_num(arr[:, 3], nan=0.0),
+                presence=np.nan_to_num(arr[:, 4], nan=0.0),
+                world=world,
+            )
+        )
     return out
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """Hide the C++ log lines MediaPipe/TFLite print on fd 2 while loading a model.
+
+    They are harmless ("Created TensorFlow Lite XNNPACK delegate", "Feedback manager
+    requires a model with a single signature") but look like errors to users. Set
+    ``FORMCHECK_NATIVE_LOGS=1`` to see them.
+    """
+    if os.environ.get("FORMCHECK_NATIVE_LOGS"):
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real fd 2 (e.g. some notebook hosts)
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 class PoseEstimator:
@@ -90,9 +125,14 @@ class PoseEstimator:
     ) -> None:
         self.model_path = str(model_path)
         self.num_poses = num_poses
-        self._conf = (min_detection_confidence, min_presence_confidence, min_tracking_confidence)
+        self._conf = (
+            min_detection_confidence,
+            min_presence_confidence,
+            min_tracking_confidence,
+        )
         self._landmarker = None
         self._last_ms = -1
+        self._native_logs_pending = True
 
     def __enter__(self) -> PoseEstimator:
         # Imported here so importing formcheck stays fast and MediaPipe-free.
@@ -107,9 +147,15 @@ class PoseEstimator:
             min_tracking_confidence=self._conf[2],
         )
         try:
-            self._landmarker = vision.PoseLandmarker.create_from_options(options)
+            with _native_stderr_silenced():
+                self._landmarker = vision.PoseLandmarker.create_from_options(options)
+                # The first inference initialises more native code that logs too.
+                warmup = np.zeros((64, 64, 3), np.uint8)
+                self.detect(warmup, 0.0)
         except (RuntimeError, ValueError) as exc:
-            raise ModelError(f"MediaPipe could not load the pose model {self.model_path}: {exc}") from exc
+            raise ModelError(
+                f"MediaPipe could not load the pose model {self.model_path}: {exc}"
+            ) from exc
         return self
 
     def __exit__(
@@ -130,6 +176,14 @@ class PoseEstimator:
 
         ms = max(int(round(time_s * 1000.0)), self._last_ms + 1)
         self._last_ms = ms
-        mp_image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(image))
-        result = self._landmarker.detect_for_video(mp_image, ms)
+        mp_image = mp.Image(
+            image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(image)
+        )
+        if self._native_logs_pending:
+            # MediaPipe logs once more at its first landmark projection.
+            with _native_stderr_silenced():
+                result = self._landmarker.detect_for_video(mp_image, ms)
+            self._native_logs_pending = not result.pose_landmarks
+        else:
+            result = self._landmarker.detect_for_video(mp_image, ms)
         return observations_from_result(result, image.shape[1], image.shape[0])

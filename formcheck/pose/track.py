@@ -58,7 +58,9 @@ class PoseTrack:
         for name, shape in expected.items():
             actual = getattr(self, name).shape
             if actual != shape:
-                raise ValueError(f"PoseTrack.{name} has shape {actual}, expected {shape}")
+                raise ValueError(
+                    f"PoseTrack.{name} has shape {actual}, expected {shape}"
+                )
         if self.detected.dtype != np.bool_:
             raise ValueError("PoseTrack.detected must be a bool array")
         if n > 1 and not np.all(np.diff(self.time_s) > 0):

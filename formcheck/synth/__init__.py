@@ -1,0 +1,20 @@
+"""Synthetic side-view runners with exactly known kinematics, for tests and validation.
+
+Example:
+    >>> from formcheck.synth import PRESETS, SceneParams, write_clip
+    >>> clip = write_clip("good.mp4", PRESETS["good_form"], SceneParams())  # doctest: +SKIP
+"""
+
+from formcheck.synth.kinematics import RunnerParams, simulate
+from formcheck.synth.presets import PRESETS
+from formcheck.synth.render import SceneParams, SynthClip, ground_truth, write_clip
+
+__all__ = [
+    "PRESETS",
+    "RunnerParams",
+    "SceneParams",
+    "SynthClip",
+    "ground_truth",
+    "simulate",
+    "write_clip",
+]

@@ -81,7 +81,9 @@ class RunnerParams:
         if not 60 <= self.cadence_spm <= 260:
             raise ValueError("cadence_spm must be within 60..260")
         if not 0.15 <= self.duty_factor <= 0.49:
-            raise ValueError("duty_factor must be within 0.15..0.49 (running has flight)")
+            raise ValueError(
+                "duty_factor must be within 0.15..0.49 (running has flight)"
+            )
         if self.speed_mps <= 0:
             raise ValueError("speed_mps must be positive")
 
@@ -184,7 +186,9 @@ class _StrideModel:
         phi = np.where(
             u < 0.25,
             phi_ic * 0.5 * (1 + np.cos(np.pi * np.clip(u / 0.25, 0, 1))),
-            np.where(u < 0.55, 0.0, phi_to * 0.5 * (1 - np.cos(np.pi * (u - 0.55) / 0.45))),
+            np.where(
+                u < 0.55, 0.0, phi_to * 0.5 * (1 - np.cos(np.pi * (u - 0.55) / 0.45))
+            ),
         )
         if phi_ic < 0:  # forefoot landing: lands on the ball, heel lowers to flat
             pivot_local = np.where((u < 0.25) | (u >= 0.55), 1, 0)
@@ -213,7 +217,9 @@ class _StrideModel:
         ts = self.T - self.tc
         L = p.leg_length_m
         keys_t = self.tc + ts * np.array([0.0, 0.3, 0.62, 0.88, 1.0])
-        keys_x = np.array([x_to, x_to + 0.05 * L, 0.55 * x_ic, 1.12 * x_ic + 0.03 * L, x_ic])
+        keys_x = np.array(
+            [x_to, x_to + 0.05 * L, 0.55 * x_ic, 1.12 * x_ic + 0.03 * L, x_ic]
+        )
         keys_y = np.array([y_to, 0.42 * L, 0.30 * L, 0.12 * L, y_ic])
         self.swing_x = CubicSpline(keys_t, keys_x, bc_type=((1, vx_to), (1, vx_ic)))
         self.swing_y = CubicSpline(keys_t, keys_y, bc_type=((1, vy_to), (1, vy_ic)))
@@ -223,17 +229,27 @@ class _StrideModel:
     def __call__(self, tau: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         tau = np.mod(tau, self.T)
         stance = tau < self.tc
-        ax = np.where(stance, np.interp(tau, self.stance_tau, self.stance_ankle[:, 0]),
-                      self.swing_x(tau))
-        ay = np.where(stance, np.interp(tau, self.stance_tau, self.stance_ankle[:, 1]),
-                      self.swing_y(tau))
-        phi = np.where(stance, np.interp(tau, self.stance_tau, self.stance_phi),
-                       self.swing_phi(tau))
+        ax = np.where(
+            stance,
+            np.interp(tau, self.stance_tau, self.stance_ankle[:, 0]),
+            self.swing_x(tau),
+        )
+        ay = np.where(
+            stance,
+            np.interp(tau, self.stance_tau, self.stance_ankle[:, 1]),
+            self.swing_y(tau),
+        )
+        phi = np.where(
+            stance,
+            np.interp(tau, self.stance_tau, self.stance_phi),
+            self.swing_phi(tau),
+        )
         return np.stack([ax, ay], -1), phi
 
 
-def _two_link_ik(root: np.ndarray, end: np.ndarray, a: float, b: float,
-                 bend_forward: bool) -> np.ndarray:
+def _two_link_ik(
+    root: np.ndarray, end: np.ndarray, a: float, b: float, bend_forward: bool
+) -> np.ndarray:
     """Middle joint of a two-link chain, bending toward +x if ``bend_forward``."""
     d_vec = end - root
     d = np.linalg.norm(d_vec, axis=-1)
@@ -292,13 +308,17 @@ def simulate(p: RunnerParams, time_s: np.ndarray) -> Motion:
         phi = phis[side]
         pts[:, J[f"ankle_{side}"]] = ankle
         pts[:, J[f"knee_{side}"]] = _two_link_ik(hip, ankle, THIGH * h, SHANK * h, True)
-        pts[:, J[f"heel_{side}"]] = _foot_point(ankle, phi, (-HEEL_BACK * h, -ANKLE_HEIGHT * h))
-        pts[:, J[f"toe_{side}"]] = _foot_point(ankle, phi, (TOE_FWD * h, -ANKLE_HEIGHT * h))
+        pts[:, J[f"heel_{side}"]] = _foot_point(
+            ankle, phi, (-HEEL_BACK * h, -ANKLE_HEIGHT * h)
+        )
+        pts[:, J[f"toe_{side}"]] = _foot_point(
+            ankle, phi, (TOE_FWD * h, -ANKLE_HEIGHT * h)
+        )
 
     # Trunk, with a small natural sway of the lean over each step.
-    trunk_angle = math.radians(p.lean_deg + p.hip_bend_deg) + math.radians(0.6) * np.sin(
-        2 * np.pi * (t - t_left) / step + rng.uniform(0, 2 * np.pi)
-    )
+    trunk_angle = math.radians(p.lean_deg + p.hip_bend_deg) + math.radians(
+        0.6
+    ) * np.sin(2 * np.pi * (t - t_left) / step + rng.uniform(0, 2 * np.pi))
     trunk_dir = np.stack([np.sin(trunk_angle), np.cos(trunk_angle)], -1)
     shoulder_base = hip + TRUNK * h * trunk_dir
     elevation = p.shoulder_elevation_ll * L
@@ -314,9 +334,16 @@ def simulate(p: RunnerParams, time_s: np.ndarray) -> Motion:
     eye = head_center + 0.72 * r * fwd + 0.28 * r * head_up
     ear = head_center - 0.12 * r * fwd + 0.05 * r * head_up
     mouth = head_center + 0.80 * r * fwd - 0.48 * r * head_up
-    for name, val in {"shoulder_left": shoulder, "shoulder_right": shoulder,
-                      "neck_top": neck_top, "head_center": head_center, "nose": nose,
-                      "eye": eye, "ear": ear, "mouth": mouth}.items():
+    for name, val in {
+        "shoulder_left": shoulder,
+        "shoulder_right": shoulder,
+        "neck_top": neck_top,
+        "head_center": head_center,
+        "nose": nose,
+        "eye": eye,
+        "ear": ear,
+        "mouth": mouth,
+    }.items():
         pts[:, J[name]] = val
 
     # Arms swing opposite to the same-side leg: the left arm is forward when the right
@@ -345,7 +372,10 @@ def _events(p: RunnerParams, t: np.ndarray) -> list[tuple[float, str, str]]:
         return []
     t0, t1 = float(t[0]), float(t[-1])
     out = []
-    for side, first in (("left", p.first_contact_s), ("right", p.first_contact_s + p.step_time_s)):
+    for side, first in (
+        ("left", p.first_contact_s),
+        ("right", p.first_contact_s + p.step_time_s),
+    ):
         k0 = math.floor((t0 - first) / p.stride_time_s) - 1
         k = k0
         while True:
@@ -366,7 +396,9 @@ def _angle_from_vertical(vec: np.ndarray) -> np.ndarray:
     return np.degrees(np.arctan2(vec[:, 0], vec[:, 1]))
 
 
-def _truth(p: RunnerParams, pts: np.ndarray, trunk_angle: np.ndarray) -> dict[str, np.ndarray]:
+def _truth(
+    p: RunnerParams, pts: np.ndarray, trunk_angle: np.ndarray
+) -> dict[str, np.ndarray]:
     hip = pts[:, J["hip"]]
     shoulder = pts[:, J["shoulder_left"]]
     truth = {
@@ -377,11 +409,15 @@ def _truth(p: RunnerParams, pts: np.ndarray, trunk_angle: np.ndarray) -> dict[st
         thigh = pts[:, J[f"knee_{side}"]] - hip
         trunk = shoulder - hip
         cosang = np.sum(thigh * trunk, -1) / (
-            np.linalg.norm(thigh, axis=-1) * np.linalg.norm(trunk, axis=-1))
+            np.linalg.norm(thigh, axis=-1) * np.linalg.norm(trunk, axis=-1)
+        )
         truth[f"hip_angle_{side}_deg"] = np.degrees(np.arccos(np.clip(cosang, -1, 1)))
         heel = pts[:, J[f"heel_{side}"]]
         toe = pts[:, J[f"toe_{side}"]]
         truth[f"foot_angle_{side}_deg"] = np.degrees(
-            np.arctan2(toe[:, 1] - heel[:, 1], toe[:, 0] - heel[:, 0]))
-        truth[f"ankle_ahead_of_hip_{side}_ll"] = (pts[:, J[f"ankle_{side}"], 0] - hip[:, 0]) / p.leg_length_m
+            np.arctan2(toe[:, 1] - heel[:, 1], toe[:, 0] - heel[:, 0])
+        )
+        truth[f"ankle_ahead_of_hip_{side}_ll"] = (
+            pts[:, J[f"ankle_{side}"], 0] - hip[:, 0]
+        ) / p.leg_length_m
     return truth

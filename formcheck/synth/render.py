@@ -48,33 +48,62 @@ W_TRUNK_HIP, W_TRUNK_CHEST = 0.115, 0.13
 #: eyes, both ears and both hips project to the same point.
 _LANDMARK_SOURCE: dict[Landmark, str] = {
     Landmark.NOSE: "nose",
-    Landmark.LEFT_EYE_INNER: "eye", Landmark.LEFT_EYE: "eye", Landmark.LEFT_EYE_OUTER: "eye",
-    Landmark.RIGHT_EYE_INNER: "eye", Landmark.RIGHT_EYE: "eye",
+    Landmark.LEFT_EYE_INNER: "eye",
+    Landmark.LEFT_EYE: "eye",
+    Landmark.LEFT_EYE_OUTER: "eye",
+    Landmark.RIGHT_EYE_INNER: "eye",
+    Landmark.RIGHT_EYE: "eye",
     Landmark.RIGHT_EYE_OUTER: "eye",
-    Landmark.LEFT_EAR: "ear", Landmark.RIGHT_EAR: "ear",
-    Landmark.MOUTH_LEFT: "mouth", Landmark.MOUTH_RIGHT: "mouth",
-    Landmark.LEFT_SHOULDER: "shoulder_left", Landmark.RIGHT_SHOULDER: "shoulder_right",
-    Landmark.LEFT_ELBOW: "elbow_left", Landmark.RIGHT_ELBOW: "elbow_right",
-    Landmark.LEFT_WRIST: "wrist_left", Landmark.RIGHT_WRIST: "wrist_right",
-    Landmark.LEFT_PINKY: "wrist_left", Landmark.RIGHT_PINKY: "wrist_right",
-    Landmark.LEFT_INDEX: "wrist_left", Landmark.RIGHT_INDEX: "wrist_right",
-    Landmark.LEFT_THUMB: "wrist_left", Landmark.RIGHT_THUMB: "wrist_right",
-    Landmark.LEFT_HIP: "hip", Landmark.RIGHT_HIP: "hip",
-    Landmark.LEFT_KNEE: "knee_left", Landmark.RIGHT_KNEE: "knee_right",
-    Landmark.LEFT_ANKLE: "ankle_left", Landmark.RIGHT_ANKLE: "ankle_right",
-    Landmark.LEFT_HEEL: "heel_left", Landmark.RIGHT_HEEL: "heel_right",
-    Landmark.LEFT_FOOT_INDEX: "toe_left", Landmark.RIGHT_FOOT_INDEX: "toe_right",
+    Landmark.LEFT_EAR: "ear",
+    Landmark.RIGHT_EAR: "ear",
+    Landmark.MOUTH_LEFT: "mouth",
+    Landmark.MOUTH_RIGHT: "mouth",
+    Landmark.LEFT_SHOULDER: "shoulder_left",
+    Landmark.RIGHT_SHOULDER: "shoulder_right",
+    Landmark.LEFT_ELBOW: "elbow_left",
+    Landmark.RIGHT_ELBOW: "elbow_right",
+    Landmark.LEFT_WRIST: "wrist_left",
+    Landmark.RIGHT_WRIST: "wrist_right",
+    Landmark.LEFT_PINKY: "wrist_left",
+    Landmark.RIGHT_PINKY: "wrist_right",
+    Landmark.LEFT_INDEX: "wrist_left",
+    Landmark.RIGHT_INDEX: "wrist_right",
+    Landmark.LEFT_THUMB: "wrist_left",
+    Landmark.RIGHT_THUMB: "wrist_right",
+    Landmark.LEFT_HIP: "hip",
+    Landmark.RIGHT_HIP: "hip",
+    Landmark.LEFT_KNEE: "knee_left",
+    Landmark.RIGHT_KNEE: "knee_right",
+    Landmark.LEFT_ANKLE: "ankle_left",
+    Landmark.RIGHT_ANKLE: "ankle_right",
+    Landmark.LEFT_HEEL: "heel_left",
+    Landmark.RIGHT_HEEL: "heel_right",
+    Landmark.LEFT_FOOT_INDEX: "toe_left",
+    Landmark.RIGHT_FOOT_INDEX: "toe_right",
 }
 
 #: Landmarks whose synthetic position is exact (the rest are stand-ins, e.g. fingers
 #: at the wrist); validation only scores these.
 EXACT_LANDMARKS: tuple[Landmark, ...] = (
-    Landmark.NOSE, Landmark.LEFT_EAR, Landmark.RIGHT_EAR,
-    Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER,
-    Landmark.LEFT_ELBOW, Landmark.RIGHT_ELBOW, Landmark.LEFT_WRIST, Landmark.RIGHT_WRIST,
-    Landmark.LEFT_HIP, Landmark.RIGHT_HIP, Landmark.LEFT_KNEE, Landmark.RIGHT_KNEE,
-    Landmark.LEFT_ANKLE, Landmark.RIGHT_ANKLE, Landmark.LEFT_HEEL, Landmark.RIGHT_HEEL,
-    Landmark.LEFT_FOOT_INDEX, Landmark.RIGHT_FOOT_INDEX,
+    Landmark.NOSE,
+    Landmark.LEFT_EAR,
+    Landmark.RIGHT_EAR,
+    Landmark.LEFT_SHOULDER,
+    Landmark.RIGHT_SHOULDER,
+    Landmark.LEFT_ELBOW,
+    Landmark.RIGHT_ELBOW,
+    Landmark.LEFT_WRIST,
+    Landmark.RIGHT_WRIST,
+    Landmark.LEFT_HIP,
+    Landmark.RIGHT_HIP,
+    Landmark.LEFT_KNEE,
+    Landmark.RIGHT_KNEE,
+    Landmark.LEFT_ANKLE,
+    Landmark.RIGHT_ANKLE,
+    Landmark.LEFT_HEEL,
+    Landmark.RIGHT_HEEL,
+    Landmark.LEFT_FOOT_INDEX,
+    Landmark.RIGHT_FOOT_INDEX,
 )
 
 
@@ -150,7 +179,9 @@ def _background(scene: SceneParams, cam: _Camera, t: float) -> np.ndarray:
     gy = int(round(cam.ground_y))
     img = np.empty((h, w, 3), np.uint8)
     ramp = np.linspace(0, 1, gy)[:, None]
-    img[:gy] = (np.array(WALL_TOP) * (1 - ramp) + np.array(WALL_BOTTOM) * ramp)[:, None, :]
+    img[:gy] = (np.array(WALL_TOP) * (1 - ramp) + np.array(WALL_BOTTOM) * ramp)[
+        :, None, :
+    ]
     img[gy:] = FLOOR
     offset = cam.world_offset_px(t)
     if scene.treadmill:
@@ -162,8 +193,12 @@ def _background(scene: SceneParams, cam: _Camera, t: float) -> np.ndarray:
         for k in range(-2, int(w / spacing) + 3):
             x = int(round((k * spacing + offset) % (w + spacing)))
             if x0 < x < x1:
-                cv2.line(img, (x, belt_top + 1), (x, gy + int(0.03 * h) - 1), (80, 80, 86), 1)
-        cv2.rectangle(img, (x1, int(0.55 * h)), (x1 + int(0.02 * w), gy), (90, 90, 96), -1)
+                cv2.line(
+                    img, (x, belt_top + 1), (x, gy + int(0.03 * h) - 1), (80, 80, 86), 1
+                )
+        cv2.rectangle(
+            img, (x1, int(0.55 * h)), (x1 + int(0.02 * w), gy), (90, 90, 96), -1
+        )
     else:
         # Overground: posts and ground marks every metre, moving past a panning camera.
         spacing = 1.0 * cam.scale
@@ -171,7 +206,9 @@ def _background(scene: SceneParams, cam: _Camera, t: float) -> np.ndarray:
             x = int(round((k * spacing + offset) % (w + spacing) - spacing / 2))
             cv2.line(img, (x, gy), (x, gy + int(0.05 * h)), (120, 110, 100), 2)
             if k % 3 == 0:
-                cv2.line(img, (x, int(0.35 * h)), (x, gy), (170, 170, 176), max(2, w // 160))
+                cv2.line(
+                    img, (x, int(0.35 * h)), (x, gy), (170, 170, 176), max(2, w // 160)
+                )
     cv2.line(img, (0, gy), (w, gy), (110, 104, 96), 2)
     return img
 
@@ -190,7 +227,13 @@ def _draw_leg(img, px, side: str, size: float, near: bool) -> None:
     skin = SKIN if near else SKIN_FAR
     _limb(img, hip, knee, W_THIGH * size, skin)
     # Shorts cover the upper half of the thigh.
-    _limb(img, hip, hip + 0.55 * (knee - hip), W_THIGH * size * 1.12, SHORTS if near else SHORTS_FAR)
+    _limb(
+        img,
+        hip,
+        hip + 0.55 * (knee - hip),
+        W_THIGH * size * 1.12,
+        SHORTS if near else SHORTS_FAR,
+    )
     _limb(img, knee, ankle, W_SHANK * size, skin)
     # Shoe: a quadrilateral under the ankle from heel to toe.
     sole = toe - heel
@@ -198,15 +241,29 @@ def _draw_leg(img, px, side: str, size: float, near: bool) -> None:
     if up[1] > 0:
         up = -up
     depth = 0.035 * size
-    shoe = np.array([heel, toe, toe + 0.5 * depth * up, ankle + 0.3 * depth * up, heel + depth * up])
-    cv2.fillPoly(img, [np.round(shoe).astype(np.int32)], SHOE if near else SHOE_FAR, cv2.LINE_AA)
+    shoe = np.array(
+        [heel, toe, toe + 0.5 * depth * up, ankle + 0.3 * depth * up, heel + depth * up]
+    )
+    cv2.fillPoly(
+        img, [np.round(shoe).astype(np.int32)], SHOE if near else SHOE_FAR, cv2.LINE_AA
+    )
 
 
 def _draw_arm(img, px, side: str, size: float, near: bool) -> None:
-    sh, el, wr = px[J[f"shoulder_{side}"]], px[J[f"elbow_{side}"]], px[J[f"wrist_{side}"]]
+    sh, el, wr = (
+        px[J[f"shoulder_{side}"]],
+        px[J[f"elbow_{side}"]],
+        px[J[f"wrist_{side}"]],
+    )
     skin = SKIN if near else SKIN_FAR
     _limb(img, sh, el, W_UPPER_ARM * size, skin)
-    _limb(img, sh, sh + 0.45 * (el - sh), W_UPPER_ARM * size * 1.25, SHIRT if near else SHIRT_FAR)
+    _limb(
+        img,
+        sh,
+        sh + 0.45 * (el - sh),
+        W_UPPER_ARM * size * 1.25,
+        SHIRT if near else SHIRT_FAR,
+    )
     _limb(img, el, wr, W_FOREARM * size, skin)
     hand = wr + 0.35 * (wr - el)
     cv2.circle(img, _pt(hand), max(2, int(0.026 * size)), skin, -1, cv2.LINE_AA)
@@ -218,10 +275,14 @@ def _draw_body(img, px, size: float, mirror: float) -> None:
     axis = shoulder - hip
     n = np.array([-axis[1], axis[0]]) / max(np.linalg.norm(axis), 1e-6)
     chest_top = hip + 1.06 * axis
-    torso = np.array([
-        hip + n * W_TRUNK_HIP * size / 2, chest_top + n * W_TRUNK_CHEST * size / 2,
-        chest_top - n * W_TRUNK_CHEST * size / 2, hip - n * W_TRUNK_HIP * size / 2,
-    ])
+    torso = np.array(
+        [
+            hip + n * W_TRUNK_HIP * size / 2,
+            chest_top + n * W_TRUNK_CHEST * size / 2,
+            chest_top - n * W_TRUNK_CHEST * size / 2,
+            hip - n * W_TRUNK_HIP * size / 2,
+        ]
+    )
     _limb(img, shoulder + 0.05 * axis, neck_top, W_NECK * size, SKIN)
     cv2.fillPoly(img, [np.round(torso).astype(np.int32)], SHIRT, cv2.LINE_AA)
     cv2.circle(img, _pt(hip), int(W_TRUNK_HIP * size * 0.58), SHORTS, -1, cv2.LINE_AA)
@@ -231,30 +292,55 @@ def _draw_body(img, px, size: float, mirror: float) -> None:
     fwd = px[J["nose"]] - head
     fwd = fwd / max(np.linalg.norm(fwd), 1e-6)
     back_angle = math.degrees(math.atan2(-fwd[1], -fwd[0]))
-    cv2.ellipse(img, _pt(head), (int(r * 1.02), int(r * 1.02)), 0,
-                back_angle - 110, back_angle + 80, HAIR, -1, cv2.LINE_AA)
+    cv2.ellipse(
+        img,
+        _pt(head),
+        (int(r * 1.02), int(r * 1.02)),
+        0,
+        back_angle - 110,
+        back_angle + 80,
+        HAIR,
+        -1,
+        cv2.LINE_AA,
+    )
     cv2.circle(img, _pt(px[J["ear"]]), max(2, int(r * 0.22)), SKIN_FAR, -1, cv2.LINE_AA)
     eye = px[J["eye"]]
     cv2.circle(img, _pt(eye), max(2, int(r * 0.16)), (250, 250, 250), -1, cv2.LINE_AA)
-    cv2.circle(img, _pt(eye + fwd * r * 0.05), max(1, int(r * 0.09)), (30, 30, 30), -1, cv2.LINE_AA)
+    cv2.circle(
+        img,
+        _pt(eye + fwd * r * 0.05),
+        max(1, int(r * 0.09)),
+        (30, 30, 30),
+        -1,
+        cv2.LINE_AA,
+    )
     nose = px[J["nose"]]
     side = np.array([-fwd[1], fwd[0]])
     base = head + fwd * r * 0.85
     tri = np.array([base + side * r * 0.18, nose, base - side * r * 0.22])
     cv2.fillPoly(img, [np.round(tri).astype(np.int32)], SKIN, cv2.LINE_AA)
     mouth = px[J["mouth"]]
-    _limb(img, mouth - fwd * r * 0.2, mouth + fwd * r * 0.05, max(1, r * 0.06), (150, 70, 70))
+    _limb(
+        img,
+        mouth - fwd * r * 0.2,
+        mouth + fwd * r * 0.05,
+        max(1, r * 0.06),
+        (150, 70, 70),
+    )
 
 
-def render_frame(motion: Motion, i: int, cam: _Camera, rng: np.random.Generator) -> np.ndarray:
+def render_frame(
+    motion: Motion, i: int, cam: _Camera, rng: np.random.Generator
+) -> np.ndarray:
     """Draw frame ``i`` of ``motion``."""
     scene = cam.scene
     t = float(motion.time_s[i])
     img = _background(scene, cam, t)
     px = cam.project(motion.points[i], t)
     size = cam.scale * cam.runner.body_height_m
-    # The side facing the camera: running to the right shows the left side.
-    near, far = ("left", "right") if scene.facing == "right" else ("right", "left")
+    # The side facing the camera: a runner facing screen-right shows the camera their
+    # right side (the camera looks at the runner's right flank).
+    near, far = ("right", "left") if scene.facing == "right" else ("left", "right")
     _draw_arm(img, px, far, size, near=False)
     _draw_leg(img, px, far, size, near=False)
     _draw_body(img, px, size, cam.mirror)
@@ -263,7 +349,9 @@ def render_frame(motion: Motion, i: int, cam: _Camera, rng: np.random.Generator)
     if scene.shake_px > 0:
         dx, dy = rng.normal(0, scene.shake_px, 2)
         m = np.float32([[1, 0, dx], [0, 1, dy]])
-        img = cv2.warpAffine(img, m, (scene.width, scene.height), borderMode=cv2.BORDER_REPLICATE)
+        img = cv2.warpAffine(
+            img, m, (scene.width, scene.height), borderMode=cv2.BORDER_REPLICATE
+        )
     if scene.noise_sigma > 0:
         noise = rng.normal(0, scene.noise_sigma, img.shape)
         img = np.clip(img.astype(np.float32) + noise, 0, 255).astype(np.uint8)
@@ -309,24 +397,36 @@ def ground_truth(runner: RunnerParams, scene: SceneParams) -> dict:
     cam = _Camera(runner, scene)
     lms = landmarks_px(motion, cam)
     events = [
-        {"type": kind, "foot": foot, "time_s": round(t, 6), "frame": int(round(t * scene.fps))}
+        {
+            "type": kind,
+            "foot": foot,
+            "time_s": round(t, 6),
+            "frame": int(round(t * scene.fps)),
+        }
         for t, kind, foot in motion.events
     ]
     ic_idx = [e["frame"] for e in events if e["type"] == "initial_contact"]
     ic_feet = [e["foot"] for e in events if e["type"] == "initial_contact"]
 
     def at_ic(name: str) -> list[float]:
-        return [float(motion.truth[name.format(side=f)][i]) for i, f in zip(ic_idx, ic_feet, strict=True)]
+        return [
+            float(motion.truth[name.format(side=f)][i])
+            for i, f in zip(ic_idx, ic_feet, strict=True)
+        ]
 
     ic_times = [e["time_s"] for e in events if e["type"] == "initial_contact"]
     exact_ic = simulate(runner, np.array(ic_times)) if ic_times else None
     exact = {}
     if exact_ic is not None:
         exact = {
-            "overstride_ll": [float(exact_ic.truth[f"ankle_ahead_of_hip_{f}_ll"][k])
-                              for k, f in enumerate(ic_feet)],
-            "foot_angle_deg": [float(exact_ic.truth[f"foot_angle_{f}_deg"][k])
-                               for k, f in enumerate(ic_feet)],
+            "overstride_ll": [
+                float(exact_ic.truth[f"ankle_ahead_of_hip_{f}_ll"][k])
+                for k, f in enumerate(ic_feet)
+            ],
+            "foot_angle_deg": [
+                float(exact_ic.truth[f"foot_angle_{f}_deg"][k])
+                for k, f in enumerate(ic_feet)
+            ],
         }
     foot_ic = runner.foot_angle_ic_deg
     pattern = "rearfoot" if foot_ic >= 8 else "forefoot" if foot_ic <= -5 else "midfoot"
@@ -335,8 +435,13 @@ def ground_truth(runner: RunnerParams, scene: SceneParams) -> dict:
         "kind": "formcheck-synthetic-runner",
         "runner": runner.to_dict(),
         "scene": asdict(scene),
-        "video": {"width": scene.width, "height": scene.height, "fps": scene.fps,
-                  "n_frames": scene.n_frames, "duration_s": scene.n_frames / scene.fps},
+        "video": {
+            "width": scene.width,
+            "height": scene.height,
+            "fps": scene.fps,
+            "n_frames": scene.n_frames,
+            "duration_s": scene.n_frames / scene.fps,
+        },
         "px_per_m": cam.scale,
         "leg_length_px": runner.leg_length_m * cam.scale,
         "landmark_names": list(LANDMARK_NAMES),
@@ -347,8 +452,12 @@ def ground_truth(runner: RunnerParams, scene: SceneParams) -> dict:
             **{k: v.round(3).tolist() for k, v in motion.truth.items()},
         },
         "events": events,
-        "at_initial_contact": {"frame": ic_idx, "foot": ic_feet, **exact,
-                               "hip_angle_deg": at_ic("hip_angle_{side}_deg") if ic_idx else []},
+        "at_initial_contact": {
+            "frame": ic_idx,
+            "foot": ic_feet,
+            **exact,
+            "hip_angle_deg": at_ic("hip_angle_{side}_deg") if ic_idx else [],
+        },
         "summary": {
             "cadence_spm": runner.cadence_spm,
             "step_time_s": runner.step_time_s,
@@ -391,9 +500,13 @@ def write_clip(
     runner = runner or RunnerParams()
     scene = scene or SceneParams()
     video_path = Path(video_path)
-    truth_path = Path(truth_path) if truth_path else video_path.with_suffix(".truth.json")
+    truth_path = (
+        Path(truth_path) if truth_path else video_path.with_suffix(".truth.json")
+    )
     truth = ground_truth(runner, scene)
-    with VideoSink(video_path, width=scene.width, height=scene.height, fps=scene.fps) as sink:
+    with VideoSink(
+        video_path, width=scene.width, height=scene.height, fps=scene.fps
+    ) as sink:
         for img in iter_frames(runner, scene):
             sink.write(img)
     with atomic_open(truth_path, "w", encoding="utf-8") as fh:

@@ -1,0 +1,200 @@
+"""Video in, pose track out: the decode -> detect stage of the pipeline.
+
+Decoding runs in a reader thread that feeds a bounded queue, so PyAV decodes the next
+frames while MediaPipe works on the current one (both release the GIL), and memory
+stays flat however long the clip is.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from formcheck import models
+from formcheck.config import DEFAULT as DEFAULT_THRESHOLDS
+from formcheck.config import Thresholds
+from formcheck.pose.mediapipe_adapter import PoseEstimator
+from formcheck.pose.plausibility import plausible_full_body
+from formcheck.pose.track import PoseTrack
+from formcheck.video import Frame, VideoInfo, VideoReader
+
+#: Frames waiting between the reader thread and the detector.
+QUEUE_SIZE = 8
+#: Frames are downscaled so their longer side is at most this before detection.
+#: MediaPipe works on 256 px crops internally, so this costs no accuracy on a runner
+#: who fills a reasonable part of the frame, and it saves converting full 4K frames.
+DEFAULT_DETECT_MAX_SIDE = 1280
+
+ProgressFn = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """Which pose model produced a track."""
+
+    variant: str
+    sha256: str
+    path: str
+
+
+@dataclass(frozen=True)
+class PoseRun:
+    """Everything the decode -> detect stage knows about one video.
+
+    Attributes:
+        video: stream facts (size of the upright frame, fps, rotation, ...).
+        model: the pose model used.
+        track: landmarks per analysed frame, in pixels of the upright full-size frame.
+        decode_error: ``None`` if the whole stream decoded, else where decoding stopped.
+        rejected: detections discarded as not an analysable full-body person, by
+            reason (e.g. ``{"legs not visible": 12}``).
+    """
+
+    video: VideoInfo
+    model: ModelInfo
+    track: PoseTrack
+    decode_error: str | None
+    rejected: dict[str, int]
+
+
+_END = object()
+
+
+def _read_ahead(reader: VideoReader, out: queue.Queue, stop: threading.Event) -> None:
+    """Reader thread: push frames, then ``_END``; an exception is pushed as-is."""
+    try:
+        for frame in reader:
+            while not stop.is_set():
+                try:
+                    out.put(frame, timeout=0.1)
+                    break
+                except queue.Full:
+                    continue
+            if stop.is_set():
+                return
+        out.put(_END)
+    except BaseException as exc:  # noqa: BLE001  (re-raised in the consumer thread)
+        out.put(exc)
+
+
+def track_poses(
+    video_path: str | os.PathLike[str],
+    *,
+    variant: str = models.DEFAULT_VARIANT,
+    model_path: str | os.PathLike[str] | None = None,
+    start_s: float | None = None,
+    end_s: float | None = None,
+    stride: int = 1,
+    detect_max_side: int | None = DEFAULT_DETECT_MAX_SIDE,
+    progress: ProgressFn | None = None,
+    model_progress: Callable[[str], None] | None = None,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+) -> PoseRun:
+    """Decode a video and estimate the runner's pose in every analysed frame.
+
+    Args:
+        video_path: any video PyAV can read.
+        variant: pose model variant (``lite``, ``full`` or ``heavy``).
+        model_path: use this model file instead of the cache (verified by SHA-256).
+        start_s, end_s: analyse only this span (seconds).
+        stride: analyse every ``stride``-th frame.
+        detect_max_side: downscale frames for detection to this longer side.
+        progress: called as ``progress(frames_done, frames_expected)``.
+        model_progress: receives model fetch messages.
+        thresholds: decides which detections count as a person.
+
+    Returns:
+        The pose run; frames without a person are kept with ``detected == False``.
+
+    Raises:
+        VideoError: the file cannot be read as a video.
+        ModelError: the pose model cannot be found or verified.
+    """
+    path = models.resolve_model(variant, model_path, progress=model_progress)
+    spec = models.identify(path)
+    model = ModelInfo(
+        variant=spec.variant if spec else variant,
+        sha256=models.sha256_of(path),
+        path=str(path),
+    )
+    with VideoReader(
+        video_path,
+        start_s=start_s,
+        end_s=end_s,
+        stride=stride,
+        max_side=detect_max_side,
+    ) as reader:
+        info = reader.info
+        expected = max(1, _expected_frames(info, start_s, end_s, stride))
+        frames: queue.Queue = queue.Queue(maxsize=QUEUE_SIZE)
+        stop = threading.Event()
+        thread = threading.Thread(
+            target=_read_ahead,
+            args=(reader, frames, stop),
+            name="formcheck-decode",
+            daemon=True,
+        )
+        rows: list[tuple[Frame, list, tuple[float, float]]] = []
+        rejected: dict[str, int] = {}
+        thread.start()
+        try:
+            with PoseEstimator(path) as estimator:
+                while True:
+                    item = frames.get()
+                    if item is _END:
+                        break
+                    if isinstance(item, BaseException):
+                        raise item
+                    h, w = item.image.shape[:2]
+                    people = []
+                    for person in estimator.detect(item.image, item.time_s):
+                        ok, why = plausible_full_body(
+                            person.xy, person.visibility, w, h, thresholds.detection
+                        )
+                        if ok:
+                            people.append(person)
+                        else:
+                            rejected[why] = rejected.get(why, 0) + 1
+                    rows.append((item, people[:1], (info.width / w, info.height / h)))
+                    if progress is not None:
+                        progress(len(rows), max(expected, len(rows)))
+        finally:
+            stop.set()
+            thread.join(timeout=5)
+        decode_error = reader.decode_error
+    return PoseRun(
+        video=info,
+        model=model,
+        track=_to_track(rows, info),
+        decode_error=decode_error,
+        rejected=rejected,
+    )
+
+
+def _expected_frames(info: VideoInfo, start_s, end_s, stride: int) -> int:
+    span = (end_s if end_s is not None else info.duration_s) - (start_s or 0.0)
+    span = min(max(span, 0.0), info.duration_s)
+    n = round(span * info.fps) if info.duration_s > 0 else info.n_frames
+    return int(np.ceil(n / max(stride, 1)))
+
+
+def _to_track(rows, info: VideoInfo) -> PoseTrack:
+    track = PoseTrack.allocate(len(rows), info.width, info.height)
+    for k, (frame, people, (sx, sy)) in enumerate(rows):
+        track.frame_index[k] = frame.index
+        track.time_s[k] = frame.time_s
+        if not people:
+            continue
+        person = people[0]
+        track.detected[k] = True
+        track.xy[k] = person.xy * np.array([sx, sy], np.float32)
+        track.z[k] = person.z * sx
+        track.visibility[k] = person.visibility
+        track.presence[k] = person.presence
+        track.world[k] = person.world
+    return track
