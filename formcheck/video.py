@@ -350,10 +350,11 @@ class VideoReader:
         self._stream.thread_type = "AUTO"
 
     def _decoded(self, packets: Iterable[av.Packet]) -> Iterator[av.VideoFrame]:
-        """Decode ``packets``. On a demuxing or decoding error, yield what the decoder
-        still holds, set ``decode_error`` and stop."""
+        """Decode ``packets`` until the end or the first damage, then set
+        ``decode_error`` if it was damage."""
         stream = self._stream
         reason: str | None = None
+        drain = True
         packet_iter = iter(packets)
         while True:
             try:
@@ -364,26 +365,28 @@ class VideoReader:
                 reason = _describe_av_error(exc)
                 break
             if packet.is_corrupt:
-                # A partial packet (cut file) can make a threaded decoder silently
-                # discard good frames still in flight; stop before it instead.
-                reason = (
-                    "the data is cut off or corrupt (the file is probably truncated)"
-                )
+                # A partial packet (cut file) can make a frame-threaded decoder drop
+                # the good frames still in flight without an error: stop before it.
+                reason = "the data is cut off (the file is probably truncated)"
                 break
             try:
                 decoded = stream.decode(packet)
             except (av.error.FFmpegError, OSError) as exc:
+                # A frame-threaded decoder reports the error in frame order, so every
+                # frame before the damaged one is out already; what it still holds
+                # comes after the damage and can be garbage (seen with FFmpeg 8).
                 reason = _describe_av_error(exc)
+                drain = False
                 break
             yield from decoded
         if reason is None:
             return
-        # Frames already inside the decoder come from before the damage: keep them.
-        try:
-            drained = stream.codec_context.decode(None)
-        except (av.error.FFmpegError, OSError):
-            drained = []
-        yield from drained
+        if drain:  # only intact packets went in: what the decoder holds is good
+            try:
+                drained = stream.codec_context.decode(None)
+            except (av.error.FFmpegError, OSError):
+                drained = []
+            yield from drained
         self.decode_error = self._stopped_at(reason)
 
     def _check_complete(self) -> None:

@@ -47,8 +47,7 @@ UPPER_ARM = 0.186
 FOREARM = 0.146  # elbow to wrist
 # Foot geometry relative to the ankle, in the foot's own frame (x along the sole).
 HEEL_BACK = 0.035
-BALL_FWD = 0.085
-TOE_FWD = 0.115
+BALL_FWD = TOE_FWD = 0.115  # rigid foot: it rolls over the toe tip at push-off
 ANKLE_HEIGHT = 0.039  # ankle joint above the sole
 
 
@@ -294,9 +293,12 @@ def simulate(p: RunnerParams, time_s: np.ndarray) -> Motion:
     lean_shift = -hip_above_ankle * math.tan(lean)
     for side in ankles:
         ankles[side] = ankles[side] + np.array([lean_shift, 0.0])
-    sa = stance_ankle + np.array([lean_shift, 0.0])
+    # The mean hip height is the highest that keeps the leg within reach over the
+    # whole stride (stance and the start of swing, when the foot trails behind).
+    tau_all = np.linspace(0.0, p.stride_time_s, 1201)
+    sa = stride(tau_all)[0] + np.array([lean_shift, 0.0])
     dx2 = sa[:, 0] ** 2
-    allowed = sa[:, 1] + np.sqrt(np.maximum(reach**2 - dx2, 0)) - bob(tau_s)
+    allowed = sa[:, 1] + np.sqrt(np.maximum(reach**2 - dx2, 0)) - bob(tau_all)
     hip_mean = float(allowed.min())
     hip_y = hip_mean + bob(t - t_left)
     hip = np.stack([np.zeros_like(t), hip_y], -1)

@@ -196,8 +196,10 @@ def _background(scene: SceneParams, cam: _Camera, t: float) -> np.ndarray:
                 cv2.line(
                     img, (x, belt_top + 1), (x, gy + int(0.03 * h) - 1), (80, 80, 86), 1
                 )
+        # The console post stands in front of the runner.
+        post_x = x1 if cam.mirror > 0 else x0 - int(0.02 * w)
         cv2.rectangle(
-            img, (x1, int(0.55 * h)), (x1 + int(0.02 * w), gy), (90, 90, 96), -1
+            img, (post_x, int(0.55 * h)), (post_x + int(0.02 * w), gy), (90, 90, 96), -1
         )
     else:
         # Overground: posts and ground marks every metre, moving past a panning camera.
