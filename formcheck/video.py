@@ -40,6 +40,7 @@ import av
 import av.error
 import numpy as np
 from av.container import InputContainer
+from av.stream import Disposition
 
 from formcheck.errors import VideoError
 
@@ -233,7 +234,7 @@ class VideoReader:
         self._size = _scaled_size(self.info.width, self.info.height, max_side)
         # probe() decoded a frame on its own handle; decode ours from a clean start.
         self._container = _open(path)
-        self._stream = self._container.streams.video[0]
+        self._stream = _video_stream(self._container)
         self._stream.thread_type = "AUTO"
 
     def __enter__(self) -> VideoReader:
@@ -292,8 +293,9 @@ class VideoReader:
                 yield Frame(index, time_s, self._to_image(av_frame))
         if self.frames_decoded == 0 and (self.decode_error or start is None):
             reason = self.decode_error or "the stream has no decodable frames"
+            after = f" from {start:.2f} s on" if start is not None else ""
             raise VideoError(
-                f"No frame could be decoded from video '{self._path}' ({reason})."
+                f"No frame could be decoded from video '{self._path}'{after} ({reason})."
             )
         if self.decode_error is None:
             self._check_complete()
@@ -329,9 +331,12 @@ class VideoReader:
         # the keyframe the demuxer picks for ``target`` may be presented after it:
         # then step back one keyframe.
         for _ in range(len(keyframe_dts) + 1):
-            self._container.seek(seek_to, stream=stream, backward=True)
-            packets = self._container.demux(stream)
-            first = next((p for p in packets if p.dts is not None), None)
+            try:
+                self._container.seek(seek_to, stream=stream, backward=True)
+                packets = self._container.demux(stream)
+                first = next((p for p in packets if p.dts is not None), None)
+            except (av.error.FFmpegError, OSError):
+                return None
             if first is None:  # sought past the end
                 return [], len(sample_dts)
             position = bisect.bisect_left(sample_dts, first.dts)
@@ -346,12 +351,11 @@ class VideoReader:
     def _reopen(self) -> None:
         self._container.close()
         self._container = _open(self._path)
-        self._stream = self._container.streams.video[0]
+        self._stream = _video_stream(self._container)
         self._stream.thread_type = "AUTO"
 
     def _decoded(self, packets: Iterable[av.Packet]) -> Iterator[av.VideoFrame]:
-        """Decode ``packets`` until the end or the first damage, then set
-        ``decode_error`` if it was damage."""
+        """Decode ``packets`` up to the end or the first damage (see decode_error)."""
         stream = self._stream
         reason: str | None = None
         drain = True
@@ -390,12 +394,15 @@ class VideoReader:
         self.decode_error = self._stopped_at(reason)
 
     def _check_complete(self) -> None:
-        """Flag a stream that ended cleanly but before the frame count it declares."""
+        """Flag a stream that ended cleanly but short of the frames it declares."""
         stream = self._stream
         if stream.frames <= 0:
             return
         declared = stream.frames - sum(1 for e in stream.index_entries if e.is_discard)
-        if self._next_index < declared:
+        # Also require missing time at the end, so that a decoder legitimately not
+        # outputting a frame or two (e.g. leading frames of an open GOP) is no alarm.
+        ends_early = self._last_time + 1.5 / self.info.fps < self.info.duration_s
+        if self._next_index < declared and ends_early:
             self.decode_error = self._stopped_at(
                 f"the file declares {declared} frames, so it is probably truncated"
             )
@@ -419,9 +426,15 @@ class VideoReader:
             width, height = height, width
         # Always convert to the same size, so a mid-stream resolution change (rare, but
         # legal) cannot change the shape of the arrays we yield.
-        image = av_frame.to_ndarray(
-            format="rgb24", width=width, height=height, interpolation="AREA"
-        )
+        try:
+            image = av_frame.to_ndarray(
+                format="rgb24", width=width, height=height, interpolation="AREA"
+            )
+        except (av.error.FFmpegError, OSError, ValueError) as exc:
+            raise VideoError(
+                f"A frame of video '{self._path}' could not be converted to RGB "
+                f"({_describe_av_error(exc)})."
+            ) from exc
         if rotation:
             image = np.rot90(image, k=-(rotation // 90))
         return np.ascontiguousarray(image)
@@ -491,16 +504,23 @@ def _describe_av_error(exc: BaseException) -> str:
     return str(text).rstrip(".")
 
 
+def _video_stream(container: InputContainer) -> av.VideoStream | None:
+    """The first real video stream: not a cover picture of an audio file."""
+    not_video = Disposition.attached_pic | Disposition.timed_thumbnails
+    for stream in container.streams.video:
+        if not stream.disposition & not_video:
+            return stream
+    return None
+
+
 def _read_info(container: InputContainer, path: str) -> VideoInfo:
-    if not container.streams.video:
-        kinds = sorted({s.type for s in container.streams})
-        has = (
-            f"it contains only {' and '.join(kinds)}"
-            if kinds
-            else "it contains no streams"
-        )
+    stream = _video_stream(container)
+    if stream is None:
+        kinds = sorted({s.type for s in container.streams if s.type != "video"})
+        if len(container.streams.video):
+            kinds.append("a cover picture")
+        has = f"it contains only {' and '.join(kinds)}" if kinds else "it is empty"
         raise VideoError(f"'{path}' has no video stream ({has}).")
-    stream = container.streams.video[0]
     if stream.codec_context is None:
         raise VideoError(
             f"The video stream of '{path}' cannot be decoded (its codec is unknown or "
@@ -515,6 +535,9 @@ def _read_info(container: InputContainer, path: str) -> VideoInfo:
         raise VideoError(f"'{path}' is a still image, not a video.")
 
     first = _first_frame(container, stream, path)
+    # frame.rotation is counter-clockwise; we report the clockwise turn we apply.
+    # Phones only write quarter turns; anything else is rounded to the nearest one,
+    # and a mirroring component of the matrix (rare) is ignored.
     rotation = round(-first.rotation / 90) % 4 * 90
     width, height = first.width, first.height
     if rotation in (90, 270):

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+from av.stream import Disposition
 
 CELL = 8  # px, side of one code cell
 MARKER = 12  # px, side of the red marker square
@@ -161,12 +162,23 @@ def remux_mkv_with_repeated_pts(
     return dst
 
 
-def write_audio(path: str | os.PathLike[str], seconds: float = 0.5) -> Path:
-    """An AAC audio-only M4A file of silence."""
+def write_audio(
+    path: str | os.PathLike[str], seconds: float = 0.5, *, cover: bool = False
+) -> Path:
+    """An AAC audio-only M4A file of silence, with a JPEG cover picture if ``cover``
+    (FFmpeg lists that as a video stream, marked as an attached picture)."""
     path = Path(path)
     rate, chunk = 44100, 1024
     with av.open(str(path), "w", format="mp4") as out:
         stream = out.add_stream("aac", rate=rate)
+        if cover:
+            picture = out.add_stream("mjpeg")
+            picture.width, picture.height, picture.pix_fmt = 96, 64, "yuvj420p"
+            picture.disposition = Disposition.attached_pic
+            frame = av.VideoFrame.from_ndarray(frame_image(0, 96, 64), "rgb24")
+            for packet in picture.encode(frame.reformat(format="yuvj420p")):
+                packet.pts = packet.dts = 0
+                out.mux(packet)
         for i in range(int(seconds * rate / chunk)):
             samples = np.zeros((1, chunk), np.float32)
             frame = av.AudioFrame.from_ndarray(samples, format="fltp", layout="mono")

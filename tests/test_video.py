@@ -306,6 +306,11 @@ BAD_INPUTS = [
     pytest.param(
         lambda t, m: write_audio(t / "a.m4a"), "no video stream", id="audio only"
     ),
+    pytest.param(
+        lambda t, m: write_audio(t / "a.m4a", cover=True),
+        "no video stream (it contains only audio and a cover picture)",
+        id="audio with cover picture",
+    ),
     pytest.param(_index_cut_off, "probably truncated", id="cut, index lost"),
     pytest.param(
         _data_cut_in_first_frame, "No frame could be decoded", id="cut in frame 0"

@@ -1,0 +1,120 @@
+"""End to end through the real pipeline (PyAV + MediaPipe) on rendered runners.
+
+The rendered clips have exact ground truth, so these tests check *accuracy*, not just
+that the pipeline runs. Tolerances are in leg lengths (hip-to-ankle), so they do not
+depend on the resolution.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from formcheck.metrics.frames import frame_metrics
+from formcheck.pipeline import track_poses
+from formcheck.pose.landmarks import Landmark as L
+from formcheck.synth import PRESETS, SceneParams, ground_truth
+from formcheck.synth.render import iter_frames
+
+SAMPLES = Path(__file__).resolve().parent.parent / "sample_videos"
+TORSO = [L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP]
+LIMBS = [L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGHT_ANKLE]
+
+pytestmark = pytest.mark.slow
+
+
+def _errors_ll(track, truth: dict, landmarks) -> np.ndarray:
+    """Per-frame error of each landmark in leg lengths, detected frames only."""
+    gt = np.array(truth["frames"]["landmarks"])[track.frame_index]
+    err = np.linalg.norm(track.xy[:, landmarks] - gt[:, landmarks], axis=-1)
+    return err[track.detected] / truth["leg_length_px"]
+
+
+@pytest.fixture(scope="module")
+def good_form_run():
+    return track_poses(SAMPLES / "good_form.mp4")
+
+
+def test_sample_runner_is_found_in_every_frame(good_form_run):
+    truth = json.loads((SAMPLES / "good_form.truth.json").read_text())
+    track = good_form_run.track
+    assert len(track) == truth["video"]["n_frames"]
+    assert track.detection_rate >= 0.98
+    np.testing.assert_array_equal(track.frame_index, np.arange(len(track)))
+    np.testing.assert_allclose(track.time_s, truth["frames"]["time_s"], atol=1e-4)
+    assert good_form_run.decode_error is None
+
+
+def test_sample_landmarks_are_close_to_the_rendered_truth(good_form_run):
+    truth = json.loads((SAMPLES / "good_form.truth.json").read_text())
+    torso = _errors_ll(good_form_run.track, truth, TORSO)
+    limbs = _errors_ll(good_form_run.track, truth, LIMBS)
+    # Measured: torso ~0.03, knees/ankles ~0.06-0.09 leg lengths (docs/validation.md).
+    assert np.median(torso) < 0.06
+    assert np.median(limbs) < 0.12
+
+
+def test_facing_and_trunk_lean_are_read_from_the_sample(good_form_run):
+    m = frame_metrics(good_form_run.track)
+    assert m.facing == "right"
+    # Rendered trunk lean 5 deg; MediaPipe's hip/shoulder points put it within a few.
+    assert np.nanmedian(m.columns["trunk_lean_deg"]) == pytest.approx(5.0, abs=3.0)
+
+
+def _write_phone_clip(path: Path, scene: SceneParams, runner, rotation_cw: int) -> None:
+    """Store upright frames rotated, with a display matrix, as a phone does."""
+    with av.open(str(path), "w", format="mp4") as out:
+        stream = out.add_stream(
+            "libx264", rate=int(scene.fps), options={"preset": "veryfast"}
+        )
+        stream.width, stream.height, stream.pix_fmt = (
+            scene.height,
+            scene.width,
+            "yuv420p",
+        )
+        stream.set_display_rotation(
+            -rotation_cw
+        )  # PyAV takes counter-clockwise degrees
+        for i, upright in enumerate(iter_frames(runner, scene)):
+            stored = np.ascontiguousarray(np.rot90(upright, k=rotation_cw // 90))
+            frame = av.VideoFrame.from_ndarray(stored, "rgb24")
+            frame.pts = i
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+
+
+@pytest.mark.parametrize("rotation_cw", [90, 270])
+def test_portrait_phone_clip_is_analysed_upright(tmp_path, rotation_cw):
+    scene = SceneParams(width=360, height=640, fps=30.0, duration_s=1.5, facing="left")
+    runner = PRESETS["good_form"]
+    path = tmp_path / "phone.mp4"
+    _write_phone_clip(path, scene, runner, rotation_cw)
+    run = track_poses(path)
+    assert (run.video.width, run.video.height) == (360, 640)
+    assert run.video.rotation == rotation_cw
+    assert run.track.detection_rate >= 0.9
+    truth = ground_truth(runner, scene)
+    assert np.median(_errors_ll(run.track, truth, TORSO)) < 0.06
+    assert frame_metrics(run.track).facing == "left"
+
+
+def test_a_frame_without_a_person_is_kept_as_undetected(tmp_path):
+    # First half a runner, second half an empty treadmill (runner scaled to nothing).
+    scene = SceneParams(duration_s=1.0)
+    frames = list(iter_frames(PRESETS["good_form"], scene))
+    empty = np.full_like(frames[0], 200)
+    path = tmp_path / "half.mp4"
+    from formcheck.video_sink import VideoSink
+
+    with VideoSink(path, width=640, height=480, fps=30) as sink:
+        for img in frames[:15] + [empty] * 15:
+            sink.write(img)
+    track = track_poses(path).track
+    assert len(track) == 30
+    assert track.detected[:15].mean() >= 0.9
+    assert not track.detected[16:].any()
+    assert np.isnan(track.xy[~track.detected]).all()
