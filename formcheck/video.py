@@ -20,7 +20,7 @@ frame-rate quirks:
 
 Example:
     >>> from formcheck.video import VideoReader
-    >>> with VideoReader("run.mp4", start_s=2.0, stride=2, max_side=640) as reader:
+    >>> with VideoReader("run.mp4", start_s=2, max_side=640) as reader:  # doctest: +SKIP
     ...     for frame in reader:
     ...         print(frame.index, round(frame.time_s, 3), frame.image.shape)
 """
@@ -179,8 +179,11 @@ class VideoReader:
             intervals are seen.
         decode_error: None while decoding goes well and if the stream decoded to its
             end; otherwise one line saying where decoding stopped and why, e.g.
-            ``"decoding stopped at frame 57 (t=1.90 s): Invalid data found when
-            processing input"``. Frames before that point have been yielded.
+            ``"decoding stopped at frame 57 (after t=1.87 s): Invalid data found when
+            processing input"`` (the time is that of the last good frame). Frames
+            before that point have been yielded; none after it, because frames after
+            damage are predicted from damaged ones until the next keyframe. Damage
+            the decoder cannot detect at all yields wrong pixels, not an error.
         frames_decoded: frames produced by the decoder so far, including those skipped
             by ``start_s``/``stride`` or dropped for a bad timestamp.
         frames_dropped: frames dropped because their timestamp was missing or did not
@@ -193,7 +196,7 @@ class VideoReader:
             ``start_s``, or a ``stride``/``max_side`` below 1.
 
     Example:
-        >>> with VideoReader("clip.mp4", max_side=256) as reader:
+        >>> with VideoReader("clip.mp4", max_side=256) as reader:  # doctest: +SKIP
         ...     times = [frame.time_s for frame in reader]
         ...     problem = reader.decode_error
     """
@@ -227,7 +230,8 @@ class VideoReader:
         self.frames_dropped = 0
         self._iterated = False
         self._next_index = 0  # stream index of the next decoded frame
-        self._last_time = 0.0  # time of the last decoded frame
+        self._last_time: float | None = None  # time of the last decoded frame
+        self._stop_reason: str | None = None  # why decoding stopped early, if it did
 
         self.info = probe(path)
         # Size of the frames we yield: upright, then shrunk to fit ``max_side``.
@@ -280,7 +284,7 @@ class VideoReader:
                 self.frames_dropped += 1
                 continue
             time_s = float((pts - origin) * time_base)
-            if last_pts is not None:
+            if self._last_time is not None:
                 self._note_interval(time_s - self._last_time)
             last_pts, self._last_time = pts, time_s
             if start is not None and time_s < start:
@@ -292,7 +296,7 @@ class VideoReader:
             if (index - first_kept) % self._stride == 0:
                 yield Frame(index, time_s, self._to_image(av_frame))
         if self.frames_decoded == 0 and (self.decode_error or start is None):
-            reason = self.decode_error or "the stream has no decodable frames"
+            reason = self._stop_reason or "the stream has no decodable frames"
             after = f" from {start:.2f} s on" if start is not None else ""
             raise VideoError(
                 f"No frame could be decoded from video '{self._path}'{after} ({reason})."
@@ -401,17 +405,21 @@ class VideoReader:
         declared = stream.frames - sum(1 for e in stream.index_entries if e.is_discard)
         # Also require missing time at the end, so that a decoder legitimately not
         # outputting a frame or two (e.g. leading frames of an open GOP) is no alarm.
-        ends_early = self._last_time + 1.5 / self.info.fps < self.info.duration_s
+        last_time = self._last_time or 0.0
+        ends_early = last_time + 1.5 / self.info.fps < self.info.duration_s
         if self._next_index < declared and ends_early:
             self.decode_error = self._stopped_at(
                 f"the file declares {declared} frames, so it is probably truncated"
             )
 
     def _stopped_at(self, reason: str) -> str:
-        return (
-            f"decoding stopped at frame {self._next_index} "
-            f"(t={self._last_time:.2f} s): {reason}"
-        )
+        """The ``decode_error`` line for stopping at the next frame because of
+        ``reason``."""
+        self._stop_reason = reason
+        where = f"decoding stopped at frame {self._next_index}"
+        if self._last_time is not None:
+            where += f" (after t={self._last_time:.2f} s)"
+        return f"{where}: {reason}"
 
     def _note_interval(self, interval_s: float) -> None:
         if self.info.variable_frame_rate:

@@ -28,8 +28,9 @@ SAMPLES: dict[str, dict] = {
 def main() -> int:
     OUT.mkdir(exist_ok=True)
     for seed, (name, scene_changes) in enumerate(SAMPLES.items()):
-        scene = SceneParams(width=640, height=480, fps=30.0, duration_s=5.0, seed=seed,
-                            **scene_changes)
+        scene = SceneParams(
+            width=640, height=480, fps=30.0, duration_s=5.0, seed=seed, **scene_changes
+        )
         clip = write_clip(OUT / f"{name}.mp4", PRESETS[name], scene)
         size_kb = clip.video_path.stat().st_size / 1024
         print(f"{clip.video_path.relative_to(OUT.parent)}  {size_kb:.0f} KiB")

@@ -31,7 +31,10 @@ def test_contacts_alternate_feet_at_the_step_time(cadence):
 
 def test_toe_off_follows_contact_by_the_contact_time():
     p, m = _motion(duty_factor=0.33)
-    ic = {f: [t for t, k, ff in m.events if k == "initial_contact" and ff == f] for f in "lr"}
+    ic = {
+        f: [t for t, k, ff in m.events if k == "initial_contact" and ff == f]
+        for f in "lr"
+    }
     for foot in ("left", "right"):
         ics = [t for t, k, f in m.events if k == "initial_contact" and f == foot]
         tos = [t for t, k, f in m.events if k == "toe_off" and f == foot]
@@ -61,7 +64,11 @@ def test_stance_foot_stays_on_the_moving_ground(foot_angle):
         # The sole touches the ground (within 1 cm at the pivot).
         assert np.all(np.abs(lowest[stance]) < 0.01)
         # While the foot is flat, it moves back at exactly the belt speed.
-        flat = stance & (np.abs(heel[:, 1]) < 1e-6) & (np.abs(toe[:, 1] - heel[:, 1]) < 1e-3)
+        flat = (
+            stance
+            & (np.abs(heel[:, 1]) < 1e-6)
+            & (np.abs(toe[:, 1] - heel[:, 1]) < 1e-3)
+        )
         v = np.gradient(heel[:, 0], m.time_s)[flat]
         np.testing.assert_allclose(v[2:-2], -p.speed_mps, rtol=1e-3)
 
@@ -78,7 +85,9 @@ def test_segment_lengths_are_constant():
     p, m = _motion()
     h = p.body_height_m
     for side in ("left", "right"):
-        thigh = np.linalg.norm(m.points[:, J["hip"]] - m.points[:, J[f"knee_{side}"]], axis=1)
+        thigh = np.linalg.norm(
+            m.points[:, J["hip"]] - m.points[:, J[f"knee_{side}"]], axis=1
+        )
         shank = np.linalg.norm(
             m.points[:, J[f"knee_{side}"]] - m.points[:, J[f"ankle_{side}"]], axis=1
         )
@@ -119,7 +128,9 @@ def test_ground_truth_records_ic_foot_angle_and_overstride():
         np.testing.assert_allclose(ic["foot_angle_deg"], p.foot_angle_ic_deg, atol=1e-3)
         assert len(ic["frame"]) >= 2 * 3.0 * p.cadence_spm / 60 / 2 - 1
     good = ground_truth(PRESETS["good_form"], scene)["summary"]["overstride_ll"]
-    over = ground_truth(PRESETS["overstride_heel_strike"], scene)["summary"]["overstride_ll"]
+    over = ground_truth(PRESETS["overstride_heel_strike"], scene)["summary"][
+        "overstride_ll"
+    ]
     assert over > good + 0.2
 
 

@@ -373,7 +373,7 @@ def test_undecodable_frame_mid_file_stops_after_the_good_frames(
     assert [f.index for f in frames] == list(range(30))
     assert [read_code(f.image) for f in frames] == list(range(30))
     assert reader.decode_error == (
-        "decoding stopped at frame 30 (t=0.97 s): "
+        "decoding stopped at frame 30 (after t=0.97 s): "
         "Invalid data found when processing input"
     )
 
@@ -393,7 +393,7 @@ def test_patched_over_damage_stops_at_the_damaged_frame(
     assert [f.index for f in frames] == list(range(30))
     assert [read_code(f.image) for f in frames] == list(range(30))
     assert reader.decode_error == (
-        "decoding stopped at frame 30 (t=0.97 s): the frame is damaged"
+        "decoding stopped at frame 30 (after t=0.97 s): the frame is damaged"
     )
 
 

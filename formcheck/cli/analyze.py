@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import typer
 from rich.console import Console
 from rich.progress import (
@@ -157,7 +158,8 @@ def print_summary(
     v, track = run.video, run.track
     rot = f", rotated {v.rotation}°" if v.rotation else ""
     out.print(
-        f"[bold]Video[/]  {v.width}x{v.height}{rot}, {v.fps:.2f} fps, {v.duration_s:.2f} s, {v.codec}"
+        f"[bold]Video[/]  {v.width}x{v.height}{rot}, {v.fps:.2f} fps, "
+        f"{v.duration_s:.2f} s, {v.codec}"
     )
     out.print(
         f"[bold]Model[/]  pose_landmarker_{run.model.variant} (sha256 {run.model.sha256[:12]}…)"
@@ -173,14 +175,13 @@ def print_summary(
         )
     lean = metrics.columns["trunk_lean_deg"]
     if track.detected.any() and metrics.facing != "unknown":
-        import numpy as np
-
         out.print(
             f"[bold]Trunk lean[/] median {_cell(float(np.nanmedian(lean)))}° (forward +)"
         )
     if run.decode_error:
         out.print(
-            f"[yellow]Decoding stopped early:[/] {run.decode_error}. The frames before it were analysed."
+            f"[yellow]Decoding stopped early:[/] {run.decode_error}. "
+            "The frames before it were analysed."
         )
     for label, path in (("JSON", json_path), ("CSV", csv_path)):
         if path is not None:
