@@ -1,0 +1,1 @@
+"""Gait stage: clean track, view and activity, gait events (pure functions)."""
