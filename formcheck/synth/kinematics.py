@@ -333,7 +333,8 @@ def simulate(p: RunnerParams, time_s: np.ndarray) -> Motion:
     fwd = _rot(np.array([1.0, 0.0]), np.full(len(t), -pitch))
     r = HEAD_RADIUS * h
     nose = head_center + 1.18 * r * fwd - 0.05 * r * head_up
-    eye = head_center + 0.72 * r * fwd + 0.28 * r * head_up
+    # Eye centre ~7 deg above the ear-eye (Frankfurt-like) line, as in real heads.
+    eye = head_center + 0.72 * r * fwd + 0.15 * r * head_up
     ear = head_center - 0.12 * r * fwd + 0.05 * r * head_up
     mouth = head_center + 0.80 * r * fwd - 0.48 * r * head_up
     for name, val in {
