@@ -23,14 +23,27 @@ from formcheck.pose.landmarks import Landmark as L
 
 SIDES = {
     "left": {
-        "shoulder": L.LEFT_SHOULDER, "elbow": L.LEFT_ELBOW, "wrist": L.LEFT_WRIST,
-        "hip": L.LEFT_HIP, "knee": L.LEFT_KNEE, "ankle": L.LEFT_ANKLE,
-        "heel": L.LEFT_HEEL, "toe": L.LEFT_FOOT_INDEX, "ear": L.LEFT_EAR, "eye": L.LEFT_EYE,
+        "shoulder": L.LEFT_SHOULDER,
+        "elbow": L.LEFT_ELBOW,
+        "wrist": L.LEFT_WRIST,
+        "hip": L.LEFT_HIP,
+        "knee": L.LEFT_KNEE,
+        "ankle": L.LEFT_ANKLE,
+        "heel": L.LEFT_HEEL,
+        "toe": L.LEFT_FOOT_INDEX,
+        "ear": L.LEFT_EAR,
+        "eye": L.LEFT_EYE,
     },
     "right": {
-        "shoulder": L.RIGHT_SHOULDER, "elbow": L.RIGHT_ELBOW, "wrist": L.RIGHT_WRIST,
-        "hip": L.RIGHT_HIP, "knee": L.RIGHT_KNEE, "ankle": L.RIGHT_ANKLE,
-        "heel": L.RIGHT_HEEL, "toe": L.RIGHT_FOOT_INDEX, "ear": L.RIGHT_EAR,
+        "shoulder": L.RIGHT_SHOULDER,
+        "elbow": L.RIGHT_ELBOW,
+        "wrist": L.RIGHT_WRIST,
+        "hip": L.RIGHT_HIP,
+        "knee": L.RIGHT_KNEE,
+        "ankle": L.RIGHT_ANKLE,
+        "heel": L.RIGHT_HEEL,
+        "toe": L.RIGHT_FOOT_INDEX,
+        "ear": L.RIGHT_EAR,
         "eye": L.RIGHT_EYE,
     },
 }
@@ -66,9 +79,9 @@ def leg_length(xy: np.ndarray) -> float:
     """Clip median of hip-knee + knee-ankle, the longer side, pixels."""
     lengths = []
     for s in SIDES.values():
-        seg = np.linalg.norm(xy[:, s["hip"]] - xy[:, s["knee"]], axis=-1) + np.linalg.norm(
-            xy[:, s["knee"]] - xy[:, s["ankle"]], axis=-1
-        )
+        seg = np.linalg.norm(
+            xy[:, s["hip"]] - xy[:, s["knee"]], axis=-1
+        ) + np.linalg.norm(xy[:, s["knee"]] - xy[:, s["ankle"]], axis=-1)
         lengths.append(_nanmedian(seg))
     finite = [v for v in lengths if np.isfinite(v)]
     return max(finite) if finite else float("nan")
@@ -177,7 +190,9 @@ def pelvis_tilt(xy: np.ndarray) -> np.ndarray:
     picture; of a front view, on the right. The sign is anatomical either way.
     """
     left, right = xy[:, L.LEFT_HIP], xy[:, L.RIGHT_HIP]
-    return np.degrees(np.arctan2(right[:, 1] - left[:, 1], np.abs(right[:, 0] - left[:, 0])))
+    return np.degrees(
+        np.arctan2(right[:, 1] - left[:, 1], np.abs(right[:, 0] - left[:, 0]))
+    )
 
 
 def lateral_trunk_lean(xy: np.ndarray) -> np.ndarray:
@@ -197,6 +212,8 @@ def wrist_past_midline(xy: np.ndarray, side: str, hip_px: float) -> np.ndarray:
     on the other side of it from its own shoulder.
     """
     s = SIDES[side]
+    if not hip_px > 0:  # hips overlap: not a rear/front view
+        return np.full(len(xy), np.nan)
     mid = hip_mid(xy)[:, 0]
     own = np.sign(xy[:, s["shoulder"], 0] - mid)
     return -own * (xy[:, s["wrist"], 0] - mid) / hip_px
@@ -208,6 +225,8 @@ def ankle_from_midline(xy: np.ndarray, side: str, hip_px: float) -> np.ndarray:
     Negative = the foot is across the midline (crossover).
     """
     s = SIDES[side]
+    if not hip_px > 0:
+        return np.full(len(xy), np.nan)
     mid = hip_mid(xy)[:, 0]
     own = np.sign(xy[:, s["hip"], 0] - mid)
     return own * (xy[:, s["ankle"], 0] - mid) / hip_px

@@ -45,8 +45,16 @@ def _stance_slices(events: Sequence[GaitEvent]):
     out = []
     for k, ic in enumerate(ics):
         nxt = ics[k + 1] if k + 1 < len(ics) else None
-        to = next((t for t in tos if t.foot == ic.foot and t.time_s > ic.time_s
-                   and (nxt is None or t.time_s <= nxt.time_s + 1e-9)), None)
+        to = next(
+            (
+                t
+                for t in tos
+                if t.foot == ic.foot
+                and t.time_s > ic.time_s
+                and (nxt is None or t.time_s <= nxt.time_s + 1e-9)
+            ),
+            None,
+        )
         out.append((ic.foot, ic, to, nxt))
     return out
 
@@ -85,7 +93,8 @@ def step_records(
     hip_y = P.hip_mid(xy)[:, 1]
     px_per_cm = (
         leg_px * HEIGHT_PER_LEG / runner_height_cm
-        if runner_height_cm and np.isfinite(leg_px) else float("nan")
+        if runner_height_cm and np.isfinite(leg_px)
+        else float("nan")
     )
     records = []
     for k, (foot, ic, to, nxt) in enumerate(_stance_slices(events)):
@@ -104,14 +113,19 @@ def step_records(
             v["body_lean_deg"] = _mean(body)
             v["hip_bend_deg"] = v["trunk_lean_deg"] - v["body_lean_deg"]
             mid = (stance.start + stance.stop - 1) // 2
-            v["hip_flexion_midstance_deg"] = _at(P.hip_flexion(xy[mid:mid + 1], foot), 0)
-            v["overstride_ll"] = _at(P.ankle_ahead_of_hip(xy[i:i + 1], foot, fwd, leg_px), 0)
-            v["shank_angle_ic_deg"] = _at(P.shank_angle(xy[i:i + 1], foot, fwd), 0)
-            v["foot_angle_ic_deg"] = _at(P.foot_angle(xy[i:i + 1], foot), 0)
-            v["knee_flexion_ic_deg"] = _at(P.knee_flexion(xy[i:i + 1], foot), 0)
+            v["hip_flexion_midstance_deg"] = _at(
+                P.hip_flexion(xy[mid : mid + 1], foot), 0
+            )
+            v["overstride_ll"] = _at(
+                P.ankle_ahead_of_hip(xy[i : i + 1], foot, fwd, leg_px), 0
+            )
+            v["shank_angle_ic_deg"] = _at(P.shank_angle(xy[i : i + 1], foot, fwd), 0)
+            v["foot_angle_ic_deg"] = _at(P.foot_angle(xy[i : i + 1], foot), 0)
+            v["knee_flexion_ic_deg"] = _at(P.knee_flexion(xy[i : i + 1], foot), 0)
             kf = P.knee_flexion(xy[stance], foot)
-            v["knee_flexion_stance_max_deg"] = float(np.nanmax(kf)) if np.isfinite(kf).any() \
-                else math.nan
+            v["knee_flexion_stance_max_deg"] = (
+                float(np.nanmax(kf)) if np.isfinite(kf).any() else math.nan
+            )
             if nxt:
                 osc = np.nanmax(hip_y[step]) - np.nanmin(hip_y[step])
                 v["vertical_oscillation_ll"] = float(osc / leg_px)
@@ -121,15 +135,30 @@ def step_records(
             # Swing-side hip below the stance-side hip: with the left foot in stance
             # the right hip drops, which makes the left hip higher (tilt > 0).
             drop = tilt if foot == "left" else -tilt
-            v["pelvic_drop_deg"] = float(np.nanmax(drop)) if np.isfinite(drop).any() \
-                else math.nan
-            v["step_width_hw"] = _at(P.ankle_from_midline(xy[i:i + 1], foot, hip_px), 0)
-            cross = np.fmax(P.wrist_past_midline(xy[step], foot, hip_px),
-                            P.wrist_past_midline(xy[step], other, hip_px))
-            v["arm_crossing_hw"] = float(np.nanmax(cross)) if np.isfinite(cross).any() \
-                else math.nan
-        records.append(StepRecord(k, foot, ic.frame, ic.time_s, to.frame if to else None,
-                                  nxt.frame if nxt else None, v))
+            v["pelvic_drop_deg"] = (
+                float(np.nanmax(drop)) if np.isfinite(drop).any() else math.nan
+            )
+            v["step_width_hw"] = _at(
+                P.ankle_from_midline(xy[i : i + 1], foot, hip_px), 0
+            )
+            cross = np.fmax(
+                P.wrist_past_midline(xy[step], foot, hip_px),
+                P.wrist_past_midline(xy[step], other, hip_px),
+            )
+            v["arm_crossing_hw"] = (
+                float(np.nanmax(cross)) if np.isfinite(cross).any() else math.nan
+            )
+        records.append(
+            StepRecord(
+                k,
+                foot,
+                ic.frame,
+                ic.time_s,
+                to.frame if to else None,
+                nxt.frame if nxt else None,
+                v,
+            )
+        )
     return records
 
 
@@ -142,24 +171,28 @@ def clip_series(xy: np.ndarray, view: View) -> dict[str, np.ndarray]:
         "neck_length_tl": P.neck_length(xy, trunk_px),
     }
     if side_view:
-        out.update({
-            "trunk_lean_deg": P.trunk_lean(xy, fwd),
-            "head_pitch_deg": P.head_pitch(xy, fwd),
-            "head_forward_tl": P.head_forward(xy, fwd, trunk_px),
-            "elbow_left_deg": P.elbow_angle(xy, "left"),
-            "elbow_right_deg": P.elbow_angle(xy, "right"),
-            "upper_arm_left_deg": P.upper_arm_angle(xy, "left", fwd),
-            "upper_arm_right_deg": P.upper_arm_angle(xy, "right", fwd),
-            "knee_flexion_left_deg": P.knee_flexion(xy, "left"),
-            "knee_flexion_right_deg": P.knee_flexion(xy, "right"),
-            "foot_angle_left_deg": P.foot_angle(xy, "left"),
-            "foot_angle_right_deg": P.foot_angle(xy, "right"),
-        })
+        out.update(
+            {
+                "trunk_lean_deg": P.trunk_lean(xy, fwd),
+                "head_pitch_deg": P.head_pitch(xy, fwd),
+                "head_forward_tl": P.head_forward(xy, fwd, trunk_px),
+                "elbow_left_deg": P.elbow_angle(xy, "left"),
+                "elbow_right_deg": P.elbow_angle(xy, "right"),
+                "upper_arm_left_deg": P.upper_arm_angle(xy, "left", fwd),
+                "upper_arm_right_deg": P.upper_arm_angle(xy, "right", fwd),
+                "knee_flexion_left_deg": P.knee_flexion(xy, "left"),
+                "knee_flexion_right_deg": P.knee_flexion(xy, "right"),
+                "foot_angle_left_deg": P.foot_angle(xy, "left"),
+                "foot_angle_right_deg": P.foot_angle(xy, "right"),
+            }
+        )
     elif view.kind in ("rear", "front"):
-        out.update({
-            "pelvis_tilt_deg": P.pelvis_tilt(xy),
-            "lateral_trunk_lean_deg": P.lateral_trunk_lean(xy),
-        })
+        out.update(
+            {
+                "pelvis_tilt_deg": P.pelvis_tilt(xy),
+                "lateral_trunk_lean_deg": P.lateral_trunk_lean(xy),
+            }
+        )
     return out
 
 
@@ -168,9 +201,12 @@ def _summary_entry(values: Sequence[float], n_needed: int, visibility: float) ->
     if vals.size == 0:
         return {"value": None, "omitted": "not measurable in this clip"}
     conf = min(1.0, vals.size / n_needed) * float(np.clip(visibility, 0, 1))
-    return {"value": float(np.median(vals)), "n": int(vals.size),
-            "iqr": float(np.subtract(*np.percentile(vals, [75, 25]))),
-            "confidence": round(conf, 2)}
+    return {
+        "value": float(np.median(vals)),
+        "n": int(vals.size),
+        "iqr": float(np.subtract(*np.percentile(vals, [75, 25]))),
+        "confidence": round(conf, 2),
+    }
 
 
 def summarize(
@@ -186,15 +222,30 @@ def summarize(
     out: dict[str, dict] = {}
     for name, mdef in METRICS.items():
         if view.kind not in mdef.views:
-            out[name] = {"value": None, "omitted": f"not measurable from a {view.kind} view"}
+            out[name] = {
+                "value": None,
+                "omitted": f"not measurable from a {view.kind} view",
+            }
             continue
         if view.activity != "running":
-            out[name] = {"value": None, "omitted": f"activity is {view.activity}, not running"}
+            out[name] = {
+                "value": None,
+                "omitted": f"activity is {view.activity}, not running",
+            }
             continue
         if name == "cadence_spm":
-            entry = ({"value": cadence, "n": len(steps), "confidence": round(
-                min(1.0, len(steps) / FULL_CONFIDENCE_STEPS) * mean_visibility, 2)}
-                if np.isfinite(cadence) else {"value": None, "omitted": "too few steps"})
+            entry = (
+                {
+                    "value": cadence,
+                    "n": len(steps),
+                    "confidence": round(
+                        min(1.0, len(steps) / FULL_CONFIDENCE_STEPS) * mean_visibility,
+                        2,
+                    ),
+                }
+                if np.isfinite(cadence)
+                else {"value": None, "omitted": "too few steps"}
+            )
             out[name] = entry
             continue
         if name == "duty_factor":
@@ -218,7 +269,10 @@ def summarize(
         vals = [st.values.get(name, math.nan) for st in steps]
         entry = _summary_entry(vals, FULL_CONFIDENCE_STEPS, mean_visibility)
         if name == "vertical_oscillation_cm" and entry.get("value") is None:
-            entry = {"value": None, "omitted": "give the runner's height to get centimetres"}
+            entry = {
+                "value": None,
+                "omitted": "give the runner's height to get centimetres",
+            }
         if mdef.sided and entry.get("value") is not None:
             entry.update(_left_right(steps, name))
         out[name] = entry
@@ -244,7 +298,9 @@ def _duty_factors(steps: Sequence[StepRecord]) -> list[float]:
     out = []
     for k, st in enumerate(steps[:-1]):
         nxt = steps[k + 1]
-        stride = st.values.get("step_time_s", math.nan) + nxt.values.get("step_time_s", math.nan)
+        stride = st.values.get("step_time_s", math.nan) + nxt.values.get(
+            "step_time_s", math.nan
+        )
         out.append(st.values.get("contact_time_s", math.nan) / stride)
     return out
 
@@ -254,19 +310,34 @@ def _series_entry(s: np.ndarray | None, visibility: float) -> dict:
         return {"value": None, "omitted": "not measurable in this clip"}
     vals = s[np.isfinite(s)]
     conf = min(1.0, vals.size / 60) * visibility
-    return {"value": float(np.median(vals)), "n_frames": int(vals.size),
-            "iqr": float(np.subtract(*np.percentile(vals, [75, 25]))),
-            "confidence": round(conf, 2)}
+    return {
+        "value": float(np.median(vals)),
+        "n_frames": int(vals.size),
+        "iqr": float(np.subtract(*np.percentile(vals, [75, 25]))),
+        "confidence": round(conf, 2),
+    }
 
 
 def _sided_series(pattern: str, series: dict, visibility: float) -> dict:
-    left, right = series.get(pattern.format("left")), series.get(pattern.format("right"))
-    both = np.concatenate([x for x in (left, right) if x is not None]) if (
-        left is not None or right is not None) else None
+    left, right = (
+        series.get(pattern.format("left")),
+        series.get(pattern.format("right")),
+    )
+    both = (
+        np.concatenate([x for x in (left, right) if x is not None])
+        if (left is not None or right is not None)
+        else None
+    )
     entry = _series_entry(both, visibility)
     if entry.get("value") is not None:
-        med = {k: (float(np.nanmedian(x)) if x is not None and np.isfinite(x).any() else None)
-               for k, x in (("left", left), ("right", right))}
+        med = {
+            k: (
+                float(np.nanmedian(x))
+                if x is not None and np.isfinite(x).any()
+                else None
+            )
+            for k, x in (("left", left), ("right", right))
+        }
         entry.update(med)
         if med["left"] is not None and med["right"] is not None:
             entry["asymmetry"] = med["left"] - med["right"]
@@ -281,8 +352,11 @@ def _stride_windows(time_s: np.ndarray, events: Sequence[GaitEvent]):
 def _per_stride_range(s, time_s, events, visibility) -> dict:
     if s is None:
         return {"value": None, "omitted": "not measurable in this clip"}
-    ranges = [float(np.nanmax(s[a:b + 1]) - np.nanmin(s[a:b + 1]))
-              for a, b in _stride_windows(time_s, events) if np.isfinite(s[a:b + 1]).any()]
+    ranges = [
+        float(np.nanmax(s[a : b + 1]) - np.nanmin(s[a : b + 1]))
+        for a, b in _stride_windows(time_s, events)
+        if np.isfinite(s[a : b + 1]).any()
+    ]
     return _summary_entry(ranges, FULL_CONFIDENCE_STEPS // 2, visibility)
 
 
@@ -294,10 +368,13 @@ def _arm_swing(series, time_s, events, visibility) -> dict:
     vals = [e["value"] for e in per_side.values() if e.get("value") is not None]
     if not vals:
         return {"value": None, "omitted": "not measurable in this clip"}
-    entry = {"value": float(np.mean(vals)),
-             "n": sum(e.get("n", 0) for e in per_side.values()),
-             "confidence": min(e.get("confidence", 0) for e in per_side.values()),
-             "left": per_side["left"].get("value"), "right": per_side["right"].get("value")}
+    entry = {
+        "value": float(np.mean(vals)),
+        "n": sum(e.get("n", 0) for e in per_side.values()),
+        "confidence": min(e.get("confidence", 0) for e in per_side.values()),
+        "left": per_side["left"].get("value"),
+        "right": per_side["right"].get("value"),
+    }
     if entry["left"] is not None and entry["right"] is not None:
         entry["asymmetry"] = entry["left"] - entry["right"]
     return entry
@@ -307,6 +384,14 @@ def mean_visibility(visibility: np.ndarray, detected: np.ndarray) -> float:
     """Mean visibility of the limb landmarks over detected frames (0 if none)."""
     if not detected.any():
         return 0.0
-    limbs = [L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGHT_ANKLE,
-             L.LEFT_SHOULDER, L.RIGHT_SHOULDER]
+    limbs = [
+        L.LEFT_HIP,
+        L.RIGHT_HIP,
+        L.LEFT_KNEE,
+        L.RIGHT_KNEE,
+        L.LEFT_ANKLE,
+        L.RIGHT_ANKLE,
+        L.LEFT_SHOULDER,
+        L.RIGHT_SHOULDER,
+    ]
     return float(np.mean(visibility[detected][:, limbs]))
