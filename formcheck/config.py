@@ -29,13 +29,87 @@ class DetectionThresholds:
 
 
 @dataclass(frozen=True)
+class CleaningThresholds:
+    """How the raw pose track is masked, gap-filled, filtered and L/R repaired."""
+
+    min_visibility: float
+    max_gap_s: float
+    cutoff_hz: float
+    max_cutoff_nyquist: float
+    filter_order: int
+    swap_penalty_ll: float
+    swap_prior_ll_per_s: float
+
+
+@dataclass(frozen=True)
+class EventThresholds:
+    """How initial contact and toe-off are found in a side view."""
+
+    contact_height_ll: float
+    ground_quantile: float
+    ground_band_ll: float
+    min_contact_s: float
+    max_contact_s: float
+    min_step_s: float
+    max_step_s: float
+    hinge_window_s: float
+    footprint_tol_ll: float
+
+
+@dataclass(frozen=True)
+class ViewThresholds:
+    """How view, facing, treadmill and activity are decided (formcheck.gait.view)."""
+
+    min_person_s: float
+    side_max_width_trunk: float
+    front_rear_min_score: float
+    facing_min_offset: float
+    facing_min_agreement: float
+    treadmill_max_travel_ll: float
+    treadmill_max_scale_change: float
+    standing_max_swing_ll: float
+    step_min_prominence_ll: float
+    min_step_s: float
+    min_steps: int
+    run_min_cadence_spm: float
+    run_max_knee_deg: float
+    run_max_elbow_deg: float
+    run_min_vote_share: float
+    gait_max_bounce_ll: float
+
+
+@dataclass(frozen=True)
+class SelectThresholds:
+    """How several people are told apart and the runner chosen (formcheck.pose.select)."""
+
+    max_people: int
+    duplicate_max_dist_body: float
+    duplicate_min_iou: float
+    link_max_dist_body: float
+    link_dist_per_s: float
+    link_max_gap_s: float
+    link_max_size_ratio: float
+    min_track_s: float
+
+
+@dataclass(frozen=True)
 class Thresholds:
     """All thresholds, one section per stage."""
 
     detection: DetectionThresholds = field(default=None)  # type: ignore[assignment]
+    cleaning: CleaningThresholds = field(default=None)  # type: ignore[assignment]
+    events: EventThresholds = field(default=None)  # type: ignore[assignment]
+    view: ViewThresholds = field(default=None)  # type: ignore[assignment]
+    select: SelectThresholds = field(default=None)  # type: ignore[assignment]
 
 
-_SECTIONS = {"detection": DetectionThresholds}
+_SECTIONS = {
+    "detection": DetectionThresholds,
+    "cleaning": CleaningThresholds,
+    "events": EventThresholds,
+    "view": ViewThresholds,
+    "select": SelectThresholds,
+}
 
 
 def _merge(

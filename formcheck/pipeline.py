@@ -20,8 +20,14 @@ from formcheck.config import DEFAULT as DEFAULT_THRESHOLDS
 from formcheck.config import Thresholds
 from formcheck.pose.mediapipe_adapter import PoseEstimator
 from formcheck.pose.plausibility import plausible_full_body
+from formcheck.pose.select import (
+    DetectionBuffer,
+    Selection,
+    runner_track,
+    select_runner,
+)
 from formcheck.pose.track import PoseTrack
-from formcheck.video import Frame, VideoInfo, VideoReader
+from formcheck.video import VideoInfo, VideoReader
 
 #: Frames waiting between the reader thread and the detector.
 QUEUE_SIZE = 8
@@ -53,6 +59,8 @@ class PoseRun:
         decode_error: ``None`` if the whole stream decoded, else where decoding stopped.
         rejected: detections discarded as not an analysable full-body person, by
             reason (e.g. ``{"legs not visible": 12}``).
+        selection: how the runner was chosen among the people detected (track ids of
+            every detection, the chosen one, reasons); ``None`` for old records.
     """
 
     video: VideoInfo
@@ -60,6 +68,7 @@ class PoseRun:
     track: PoseTrack
     decode_error: str | None
     rejected: dict[str, int]
+    selection: Selection | None = None
 
 
 _END = object()
@@ -94,6 +103,7 @@ def track_poses(
     progress: ProgressFn | None = None,
     model_progress: Callable[[str], None] | None = None,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    num_poses: int | None = None,
 ) -> PoseRun:
     """Decode a video and estimate the runner's pose in every analysed frame.
 
@@ -106,10 +116,14 @@ def track_poses(
         detect_max_side: downscale frames for detection to this longer side.
         progress: called as ``progress(frames_done, frames_expected)``.
         model_progress: receives model fetch messages.
-        thresholds: decides which detections count as a person.
+        thresholds: decides which detections count as a person, and (``[select]``)
+            how the runner is chosen among several people.
+        num_poses: people MediaPipe looks for per frame (default
+            ``thresholds.select.max_people``). Every plausible person is kept and
+            linked over time; :func:`formcheck.pose.select.select_runner` keeps one.
 
     Returns:
-        The pose run; frames without a person are kept with ``detected == False``.
+        The pose run; frames without the runner are kept with ``detected == False``.
 
     Raises:
         VideoError: the file cannot be read as a video.
@@ -139,11 +153,14 @@ def track_poses(
             name="formcheck-decode",
             daemon=True,
         )
-        rows: list[tuple[Frame, list, tuple[float, float]]] = []
+        # Only (index, time) per frame: keeping the Frame would keep its image.
+        rows: list[tuple[int, float]] = []
+        people = DetectionBuffer()
         rejected: dict[str, int] = {}
+        n_poses = num_poses or thresholds.select.max_people
         thread.start()
         try:
-            with PoseEstimator(path) as estimator:
+            with PoseEstimator(path, num_poses=n_poses) as estimator:
                 while True:
                     item = frames.get()
                     if item is _END:
@@ -151,28 +168,40 @@ def track_poses(
                     if isinstance(item, BaseException):
                         raise item
                     h, w = item.image.shape[:2]
-                    people = []
+                    scale = np.array([info.width / w, info.height / h], np.float32)
                     for person in estimator.detect(item.image, item.time_s):
                         ok, why = plausible_full_body(
                             person.xy, person.visibility, w, h, thresholds.detection
                         )
                         if ok:
-                            people.append(person)
+                            people.append(
+                                len(rows),
+                                person.xy * scale,
+                                person.z * scale[0],
+                                person.visibility,
+                                person.presence,
+                                person.world,
+                            )
                         else:
                             rejected[why] = rejected.get(why, 0) + 1
-                    rows.append((item, people[:1], (info.width / w, info.height / h)))
+                    rows.append((item.index, item.time_s))
                     if progress is not None:
                         progress(len(rows), max(expected, len(rows)))
         finally:
             stop.set()
             thread.join(timeout=5)
         decode_error = reader.decode_error
+    det = people.freeze()
+    frame_index = np.array([r[0] for r in rows], np.int64)
+    time_s = np.array([r[1] for r in rows], np.float64)
+    selection = select_runner(det, time_s, thresholds.select, thresholds.view)
     return PoseRun(
         video=info,
         model=model,
-        track=_to_track(rows, info),
+        track=runner_track(det, selection, frame_index, time_s, info.width, info.height),
         decode_error=decode_error,
         rejected=rejected,
+        selection=selection,
     )
 
 
@@ -181,20 +210,3 @@ def _expected_frames(info: VideoInfo, start_s, end_s, stride: int) -> int:
     span = min(max(span, 0.0), info.duration_s)
     n = round(span * info.fps) if info.duration_s > 0 else info.n_frames
     return int(np.ceil(n / max(stride, 1)))
-
-
-def _to_track(rows, info: VideoInfo) -> PoseTrack:
-    track = PoseTrack.allocate(len(rows), info.width, info.height)
-    for k, (frame, people, (sx, sy)) in enumerate(rows):
-        track.frame_index[k] = frame.index
-        track.time_s[k] = frame.time_s
-        if not people:
-            continue
-        person = people[0]
-        track.detected[k] = True
-        track.xy[k] = person.xy * np.array([sx, sy], np.float32)
-        track.z[k] = person.z * sx
-        track.visibility[k] = person.visibility
-        track.presence[k] = person.presence
-        track.world[k] = person.world
-    return track

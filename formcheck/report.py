@@ -15,9 +15,9 @@ from dataclasses import asdict
 import numpy as np
 
 from formcheck import __version__
+from formcheck.analysis import Analysis
 from formcheck.atomic import atomic_open
-from formcheck.metrics.frames import FrameMetrics
-from formcheck.pipeline import PoseRun
+from formcheck.metrics.registry import METRICS
 from formcheck.pose.landmarks import LANDMARK_NAMES
 
 REPORT_SCHEMA_VERSION = 1
@@ -29,36 +29,30 @@ def _num(x: float, digits: int) -> float | None:
     return round(x, digits) if math.isfinite(x) else None
 
 
-def build_report(run: PoseRun, metrics: FrameMetrics) -> dict:
-    """The full analysis record as plain JSON-ready data."""
+def build_report(analysis: Analysis) -> dict:
+    """The full analysis record as plain JSON-ready data (docs/report-format.md)."""
+    run = analysis.run
     track = run.track
     video = asdict(run.video)
     video["path"] = str(video["path"])
+    event_at = _events_by_frame(analysis.events)
     frames = []
     for k in range(len(track)):
         detected = bool(track.detected[k])
-        row = {
+        frames.append({
             "index": int(track.frame_index[k]),
             "time_s": _num(track.time_s[k], 4),
             "detected": detected,
             "landmarks": (
-                [
-                    [
-                        _num(track.xy[k, j, 0], 2),
-                        _num(track.xy[k, j, 1], 2),
-                        _num(track.z[k, j], 2),
-                        _num(track.visibility[k, j], 3),
-                    ]
-                    for j in range(track.xy.shape[1])
-                ]
-                if detected
-                else None
+                [[_num(track.xy[k, j, 0], 2), _num(track.xy[k, j, 1], 2),
+                  _num(track.z[k, j], 2), _num(track.visibility[k, j], 3)]
+                 for j in range(track.xy.shape[1])]
+                if detected else None
             ),
-            "metrics": {
-                name: _num(vals[k], 2) for name, vals in metrics.columns.items()
-            },
-        }
-        frames.append(row)
+            "events": event_at.get(k, []),
+            "metrics": {name: _num(vals[k], 2) for name, vals in analysis.series.items()},
+        })
+    view = analysis.view
     return {
         "formcheck_version": __version__,
         "schema_version": REPORT_SCHEMA_VERSION,
@@ -69,28 +63,62 @@ def build_report(run: PoseRun, metrics: FrameMetrics) -> dict:
             "stopped_early": run.decode_error,
             "frames_analysed": len(track),
         },
-        "detection": {"rejected": dict(run.rejected)},
+        "detection": {
+            "frames_with_person": int(track.detected.sum()),
+            "detection_rate": _num(track.detection_rate, 3),
+            "rejected": dict(run.rejected),
+            "legs_swapped_frames": int(analysis.clean.swapped.sum()),
+        },
+        "view": {
+            "kind": view.kind, "facing": view.facing, "treadmill": view.treadmill,
+            "activity": view.activity, "confidence": _num(view.confidence, 2),
+            "reasons": list(view.reasons),
+        },
+        "runner_height_cm": analysis.runner_height_cm,
         "landmark_names": list(LANDMARK_NAMES),
-        "metric_units": dict(metrics.units),
-        "summary": summarize(run, metrics),
+        "metric_definitions": {
+            name: {"unit": m.unit, "views": list(m.views), "instant": m.instant,
+                   "description": m.description}
+            for name, m in METRICS.items()
+        },
+        "summary": _clean_json(analysis.summary),
+        "capture_notes": list(analysis.notes),
+        "events": [
+            {"type": e.type, "frame": int(track.frame_index[e.frame]),
+             "time_s": _num(e.time_s, 4), "foot": e.foot}
+            for e in analysis.events
+        ],
+        "steps": [
+            {"index": st.index, "foot": st.foot,
+             "ic_frame": int(track.frame_index[st.ic_frame]),
+             "ic_time_s": _num(st.ic_time_s, 4),
+             **{k: _num(v, 4) for k, v in st.values.items()}}
+            for st in analysis.steps
+        ],
         "frames": frames,
     }
 
 
-def summarize(run: PoseRun, metrics: FrameMetrics) -> dict:
-    """Short summary: detection, facing, and medians of the per-frame metrics."""
-    track = run.track
-    out: dict = {
-        "frames_analysed": len(track),
-        "frames_with_person": int(track.detected.sum()),
-        "detection_rate": _num(track.detection_rate, 3),
-        "facing": metrics.facing,
-    }
-    for name in ("trunk_lean_deg", "knee_left_deg", "knee_right_deg"):
-        vals = metrics.columns[name]
-        finite = vals[np.isfinite(vals)]
-        out[f"median_{name}"] = _num(np.median(finite), 1) if finite.size else None
+def _events_by_frame(events) -> dict[int, list[str]]:
+    """Track index -> labels like "IC L", "TO R"."""
+    out: dict[int, list[str]] = {}
+    for e in events:
+        label = ("IC " if e.type == "initial_contact" else "TO ") + e.foot[0].upper()
+        out.setdefault(e.frame, []).append(label)
     return out
+
+
+def _clean_json(obj):
+    """Replace NaN/inf by None, recursively."""
+    if isinstance(obj, dict):
+        return {k: _clean_json(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_clean_json(v) for v in obj]
+    if isinstance(obj, float | np.floating):
+        return _num(obj, 4)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    return obj
 
 
 def write_json(report: dict, path: str | os.PathLike[str]) -> None:
@@ -100,28 +128,33 @@ def write_json(report: dict, path: str | os.PathLike[str]) -> None:
         fh.write("\n")
 
 
-def frame_rows(run: PoseRun, metrics: FrameMetrics) -> tuple[list[str], list[list]]:
+def frame_rows(analysis: Analysis) -> tuple[list[str], list[list]]:
     """Header and rows of the per-frame table: one row per analysed frame."""
-    track = run.track
-    names = list(metrics.columns)
-    header = ["frame", "time_s", "detected", *names]
+    track = analysis.run.track
+    names = list(analysis.series)
+    event_at = _events_by_frame(analysis.events)
+    header = ["frame", "time_s", "detected", "events", *names]
     for lm in LANDMARK_NAMES:
         header += [f"{lm}_x", f"{lm}_y", f"{lm}_visibility"]
     rows = []
     for k in range(len(track)):
-        row: list = [
-            int(track.frame_index[k]),
-            f"{track.time_s[k]:.4f}",
-            int(track.detected[k]),
-        ]
-        row += [_fmt(metrics.columns[n][k], 2) for n in names]
+        row: list = [int(track.frame_index[k]), f"{track.time_s[k]:.4f}",
+                     int(track.detected[k]), " ".join(event_at.get(k, []))]
+        row += [_fmt(analysis.series[n][k], 2) for n in names]
         for j in range(len(LANDMARK_NAMES)):
-            row += [
-                _fmt(track.xy[k, j, 0], 1),
-                _fmt(track.xy[k, j, 1], 1),
-                _fmt(track.visibility[k, j], 3) if track.detected[k] else "",
-            ]
+            row += [_fmt(track.xy[k, j, 0], 1), _fmt(track.xy[k, j, 1], 1),
+                    _fmt(track.visibility[k, j], 3) if track.detected[k] else ""]
         rows.append(row)
+    return header, rows
+
+
+def step_rows(analysis: Analysis) -> tuple[list[str], list[list]]:
+    """Header and rows of the per-step table."""
+    names = list(dict.fromkeys(k for st in analysis.steps for k in st.values))
+    header = ["step", "foot", "ic_frame", "ic_time_s", *names]
+    track = analysis.run.track
+    rows = [[st.index, st.foot, int(track.frame_index[st.ic_frame]), f"{st.ic_time_s:.4f}",
+             *(_fmt(st.values.get(n, math.nan), 4) for n in names)] for st in analysis.steps]
     return header, rows
 
 
@@ -130,11 +163,8 @@ def _fmt(x: float, digits: int) -> str:
     return f"{x:.{digits}f}" if math.isfinite(x) else ""
 
 
-def write_csv(
-    run: PoseRun, metrics: FrameMetrics, path: str | os.PathLike[str]
-) -> None:
-    """Write ``frames.csv`` atomically: one row per analysed frame, blanks for NaN."""
-    header, rows = frame_rows(run, metrics)
+def write_csv(header: list[str], rows: list[list], path: str | os.PathLike[str]) -> None:
+    """Write a table atomically as CSV, blanks for unmeasured values."""
     with atomic_open(path, "w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(header)

@@ -74,8 +74,10 @@ def test_analyze_sample_prints_table_and_writes_json_and_csv(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     assert "frame by frame" in proc.stdout
-    assert "Person found in 150/150 frames" in proc.stdout
-    assert "facing right" in proc.stdout
+    assert "found in 150/150 frames" in proc.stdout
+    assert "side, facing right" in proc.stdout
+    assert "activity: running" in proc.stdout
+    assert "cadence_spm" in proc.stdout
 
     report = json.loads(out_json.read_text())
     # The documented contract (docs/report-format.md).

@@ -124,3 +124,11 @@ def test_two_sided_metrics_report_left_right_and_asymmetry():
     assert entry["left"] == pytest.approx(entry["right"], abs=0.02)
     assert abs(entry["asymmetry_pct"]) < 15
     assert 0 < entry["confidence"] <= 1
+
+
+def test_every_registered_metric_is_documented():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "metrics.md").read_text()
+    for name in METRICS:
+        assert f"`{name}`" in doc, name

@@ -1,4 +1,4 @@
-"""``formcheck analyze VIDEO``: the frame-by-frame report."""
+"""``formcheck analyze VIDEO``: the frame-by-frame report and the measured summary."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import math
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
 import typer
 from rich.console import Console
 from rich.progress import (
@@ -19,41 +18,62 @@ from rich.progress import (
 from rich.table import Table
 
 from formcheck import models
+from formcheck.analysis import Analysis, ViewOverrides, analyze_video
 from formcheck.cli._app import app, err_console
-from formcheck.metrics.frames import FrameMetrics, frame_metrics
-from formcheck.pipeline import PoseRun, track_poses
-from formcheck.report import build_report, write_csv, write_json
+from formcheck.config import load_thresholds
+from formcheck.metrics.registry import METRICS
+from formcheck.report import build_report, frame_rows, step_rows, write_csv, write_json
 
-#: Per-frame columns printed in the terminal table (the CSV has all of them).
+#: Per-frame columns printed in the terminal table, when measured (the CSV has all).
 TABLE_COLUMNS = (
-    ("trunk_lean_deg", "trunk lean°"),
-    ("knee_left_deg", "knee L°"),
-    ("knee_right_deg", "knee R°"),
-    ("hip_x_px", "hip x"),
-    ("hip_y_px", "hip y"),
+    ("trunk_lean_deg", "trunk°"),
+    ("head_pitch_deg", "head°"),
+    ("knee_flexion_left_deg", "knee L°"),
+    ("knee_flexion_right_deg", "knee R°"),
+    ("foot_angle_left_deg", "foot L°"),
+    ("foot_angle_right_deg", "foot R°"),
+    ("pelvis_tilt_deg", "pelvis°"),
+    ("lateral_trunk_lean_deg", "trunk side°"),
 )
+
+
+def _choice(value: str, allowed: tuple[str, ...], hint: str) -> str | None:
+    if value not in allowed:
+        raise typer.BadParameter(f"must be one of {', '.join(allowed)}", param_hint=hint)
+    return None if value == "auto" else value
 
 
 @app.command()
 def analyze(
-    video: Annotated[
-        Path, typer.Argument(help="Video file to analyse (mp4, mov, webm, ...).")
-    ],
+    video: Annotated[Path, typer.Argument(help="Video to analyse (mp4, mov, webm, ...).")],
     csv_path: Annotated[
-        Path | None,
-        typer.Option("--csv", help="Write one row per frame to this CSV file."),
+        Path | None, typer.Option("--csv", help="Write one row per frame to this CSV.")
+    ] = None,
+    steps_csv: Annotated[
+        Path | None, typer.Option("--steps-csv", help="Write one row per step to this CSV.")
     ] = None,
     json_path: Annotated[
-        Path | None,
-        typer.Option("--json", help="Write the full record to this JSON file."),
+        Path | None, typer.Option("--json", help="Write the full record to this JSON file.")
+    ] = None,
+    view: Annotated[str, typer.Option(help="Camera view: auto, side, rear or front.")] = "auto",
+    facing: Annotated[
+        str, typer.Option(help="Side view: direction the runner faces, auto, left or right.")
+    ] = "auto",
+    treadmill: Annotated[
+        bool | None,
+        typer.Option("--treadmill/--overground", help="Say how the clip was filmed."),
+    ] = None,
+    height_cm: Annotated[
+        float | None, typer.Option(min=80, max=250, help="Runner's height, for cm values.")
+    ] = None,
+    thresholds_file: Annotated[
+        Path | None, typer.Option("--thresholds", help="TOML file overriding thresholds.")
     ] = None,
     variant: Annotated[
-        str,
-        typer.Option("--model-variant", "-m", help="Pose model: lite, full or heavy."),
+        str, typer.Option("--model-variant", "-m", help="Pose model: lite, full or heavy.")
     ] = models.DEFAULT_VARIANT,
     model_path: Annotated[
-        Path | None,
-        typer.Option("--model", help="Use this pose model file (checked by SHA-256)."),
+        Path | None, typer.Option("--model", help="Pose model file (checked by SHA-256).")
     ] = None,
     start: Annotated[float | None, typer.Option(help="Start time in seconds.")] = None,
     end: Annotated[float | None, typer.Option(help="End time in seconds.")] = None,
@@ -62,46 +82,45 @@ def analyze(
         int, typer.Option(min=1, help="Print every Nth analysed frame in the table.")
     ] = 1,
     quiet: Annotated[
-        bool,
-        typer.Option(
-            "--quiet", "-q", help="No table or progress; only errors (for scripts)."
-        ),
+        bool, typer.Option("--quiet", "-q", help="No table or progress; errors only.")
     ] = False,
 ) -> None:
-    """Analyse a running video and print a frame-by-frame report."""
+    """Analyse a running video: frame-by-frame table, gait events and form metrics."""
     if variant not in models.MODELS:
         raise typer.BadParameter(
             f"must be one of {', '.join(models.MODELS)}", param_hint="--model-variant"
         )
-    run = _run_with_progress(video, variant, model_path, start, end, stride, quiet)
-    metrics = frame_metrics(run.track)
+    overrides = ViewOverrides(
+        kind=_choice(view, ("auto", "side", "rear", "front"), "--view"),
+        facing=_choice(facing, ("auto", "left", "right"), "--facing"),
+        treadmill=treadmill,
+    )
+    thresholds = load_thresholds(thresholds_file)
+    analysis = _run_with_progress(
+        video, quiet, thresholds=thresholds, overrides=overrides,
+        runner_height_cm=height_cm, variant=variant, model_path=model_path,
+        start_s=start, end_s=end, stride=stride,
+    )
     if json_path is not None:
-        write_json(build_report(run, metrics), json_path)
+        write_json(build_report(analysis), json_path)
     if csv_path is not None:
-        write_csv(run, metrics, csv_path)
+        write_csv(*frame_rows(analysis), csv_path)
+    if steps_csv is not None:
+        write_csv(*step_rows(analysis), steps_csv)
     if not quiet:
         out = Console(highlight=False)
-        out.print(frame_table(run, metrics, every))
-        print_summary(out, run, metrics, json_path, csv_path)
+        out.print(frame_table(analysis, every))
+        print_summary(out, analysis, (("JSON", json_path), ("CSV", csv_path),
+                                      ("Steps CSV", steps_csv)))
 
 
-def _run_with_progress(
-    video, variant, model_path, start, end, stride, quiet
-) -> PoseRun:
+def _run_with_progress(video: Path, quiet: bool, **options) -> Analysis:
     def say(msg: str) -> None:
         if not quiet:
             err_console.print(f"[dim]{msg}[/]")
 
     if quiet:
-        return track_poses(
-            video,
-            variant=variant,
-            model_path=model_path,
-            start_s=start,
-            end_s=end,
-            stride=stride,
-            model_progress=say,
-        )
+        return analyze_video(video, model_progress=say, **options)
     columns = (
         TextColumn("[bold]analysing[/] {task.description}"),
         BarColumn(),
@@ -114,75 +133,83 @@ def _run_with_progress(
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        return track_poses(
-            video,
-            variant=variant,
-            model_path=model_path,
-            start_s=start,
-            end_s=end,
-            stride=stride,
-            progress=progress,
-            model_progress=say,
-        )
+        return analyze_video(video, progress=progress, model_progress=say, **options)
 
 
 def _cell(x: float, digits: int = 1) -> str:
     return f"{x:.{digits}f}" if math.isfinite(x) else "–"
 
 
-def frame_table(run: PoseRun, metrics: FrameMetrics, every: int = 1) -> Table:
-    """The per-frame table as a rich Table."""
-    table = Table(
-        title=f"{Path(run.video.path).name}: frame by frame", header_style="bold"
-    )
-    table.add_column("frame", justify="right")
-    table.add_column("time s", justify="right")
-    table.add_column("person")
-    for _, label in TABLE_COLUMNS:
+def frame_table(analysis: Analysis, every: int = 1) -> Table:
+    """The per-frame table; event frames are always shown and marked."""
+    run = analysis.run
+    table = Table(title=f"{Path(run.video.path).name}: frame by frame", header_style="bold")
+    for name, justify in (("frame", "right"), ("time s", "right"), ("person", "left"),
+                          ("event", "left")):
+        table.add_column(name, justify=justify)
+    columns = [(n, label) for n, label in TABLE_COLUMNS if n in analysis.series]
+    for _, label in columns:
         table.add_column(label, justify="right")
+    events: dict[int, list[str]] = {}
+    for e in analysis.events:
+        label = ("IC " if e.type == "initial_contact" else "TO ") + e.foot[0].upper()
+        events.setdefault(e.frame, []).append(label)
     track = run.track
-    for k in range(0, len(track), every):
+    for k in range(len(track)):
+        if k % every and k not in events:
+            continue
         seen = bool(track.detected[k])
         table.add_row(
-            str(track.frame_index[k]),
-            f"{track.time_s[k]:.3f}",
-            "yes" if seen else "[red]no[/]",
-            *(_cell(metrics.columns[name][k]) for name, _ in TABLE_COLUMNS),
+            str(track.frame_index[k]), f"{track.time_s[k]:.3f}",
+            "yes" if seen else "[red]no[/]", "[cyan]" + " ".join(events.get(k, [])) + "[/]",
+            *(_cell(analysis.series[name][k]) for name, _ in columns),
         )
     return table
 
 
-def print_summary(
-    out: Console, run: PoseRun, metrics: FrameMetrics, json_path, csv_path
-) -> None:
+def _fmt_value(entry: dict, unit: str) -> str:
+    v = entry["value"]
+    digits = 0 if unit == "steps/min" else 2 if unit in ("s", "ratio", "leg lengths",
+                                                         "trunk lengths", "hip widths") else 1
+    text = f"{v:.{digits}f}"
+    if entry.get("left") is not None and entry.get("right") is not None:
+        text += f"  (L {entry['left']:.{digits}f} / R {entry['right']:.{digits}f})"
+    return text
+
+
+def print_summary(out: Console, analysis: Analysis, outputs) -> None:
+    run, view = analysis.run, analysis.view
     v, track = run.video, run.track
     rot = f", rotated {v.rotation}°" if v.rotation else ""
-    out.print(
-        f"[bold]Video[/]  {v.width}x{v.height}{rot}, {v.fps:.2f} fps, "
-        f"{v.duration_s:.2f} s, {v.codec}"
-    )
-    out.print(
-        f"[bold]Model[/]  pose_landmarker_{run.model.variant} (sha256 {run.model.sha256[:12]}…)"
-    )
-    out.print(
-        f"[bold]Person[/] found in {int(track.detected.sum())}/{len(track)} frames "
-        f"({100 * track.detection_rate:.0f}%); facing {metrics.facing}"
-    )
-    if len(track) and not track.detected.any():
-        out.print(
-            "[yellow]No person was found in this video.[/] Film the whole body from the side, "
-            "with the runner filling at least half the frame height."
-        )
-    lean = metrics.columns["trunk_lean_deg"]
-    if track.detected.any() and metrics.facing != "unknown":
-        out.print(
-            f"[bold]Trunk lean[/] median {_cell(float(np.nanmedian(lean)))}° (forward +)"
-        )
-    if run.decode_error:
-        out.print(
-            f"[yellow]Decoding stopped early:[/] {run.decode_error}. "
-            "The frames before it were analysed."
-        )
-    for label, path in (("JSON", json_path), ("CSV", csv_path)):
+    out.print(f"[bold]Video[/]   {v.width}x{v.height}{rot}, {v.fps:.2f} fps, "
+              f"{v.duration_s:.2f} s, {v.codec}")
+    out.print(f"[bold]Model[/]   pose_landmarker_{run.model.variant} "
+              f"(sha256 {run.model.sha256[:12]}…)")
+    out.print(f"[bold]Person[/]  found in {int(track.detected.sum())}/{len(track)} frames "
+              f"({100 * track.detection_rate:.0f}%)")
+    where = "treadmill" if view.treadmill else "overground" if view.treadmill is False else "?"
+    facing = f", facing {view.facing}" if view.facing else ""
+    out.print(f"[bold]View[/]    {view.kind}{facing}, {where}; activity: {view.activity} "
+              f"(confidence {view.confidence:.2f})")
+    metrics = analysis.summary["metrics"]
+    table = Table(title="Form metrics (median over steps)", header_style="bold")
+    for col in ("metric", "value", "unit", "steps", "confidence"):
+        table.add_column(col, justify="left" if col in ("metric", "unit") else "right")
+    omitted = []
+    for name, entry in metrics.items():
+        if entry.get("value") is None:
+            omitted.append(f"{name}: {entry.get('omitted', 'not measured')}")
+            continue
+        unit = METRICS[name].unit
+        n = entry.get("n", entry.get("n_frames", ""))
+        table.add_row(name, _fmt_value(entry, unit), unit, str(n),
+                      f"{entry.get('confidence', 0):.2f}")
+    if table.row_count:
+        out.print(table)
+    if omitted:
+        out.print(f"[dim]Not reported: {'; '.join(sorted(set(omitted)))[:600]}[/]")
+    for note in analysis.notes:
+        out.print(f"[yellow]Note:[/] {note}")
+    for label, path in outputs:
         if path is not None:
-            out.print(f"[bold]{label}[/]   {path}")
+            out.print(f"[bold]{label}[/]  {path}")

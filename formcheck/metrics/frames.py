@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from formcheck.gait.view import infer_facing as view_facing
 from formcheck.metrics.angles import angle_from_vertical, joint_angle, midpoint
 from formcheck.pose.landmarks import Landmark as L
 from formcheck.pose.track import PoseTrack
@@ -34,21 +35,17 @@ class FrameMetrics:
 
 
 def infer_facing(track: PoseTrack) -> str:
-    """Screen direction the runner faces: where the nose is relative to the ears.
+    """Screen direction the runner faces, as a string for tables.
 
-    Uses the median over detected frames, so a few mislabelled frames do not flip it.
-    Returns ``"unknown"`` when the nose sits between the ears (front or rear view).
+    A thin wrapper of :func:`formcheck.gait.view.infer_facing` (the one facing
+    function: nose ahead of the ears and toes ahead of the heels, voted per frame).
+    Returns ``"unknown"`` when the votes are too few or split (front or rear view, or
+    a person who turns around).
     """
     if not track.detected.any():
         return "unknown"
-    xy = track.xy[track.detected]
-    ears = midpoint(xy[:, L.LEFT_EAR], xy[:, L.RIGHT_EAR])
-    offset = xy[:, L.NOSE, 0] - ears[:, 0]
-    shoulders = np.linalg.norm(xy[:, L.LEFT_SHOULDER] - xy[:, L.LEFT_HIP], axis=-1)
-    rel = np.nanmedian(offset / np.where(shoulders > 0, shoulders, np.nan))
-    if not np.isfinite(rel) or abs(rel) < 0.05:
-        return "unknown"
-    return "right" if rel > 0 else "left"
+    facing, _, _ = view_facing(track.xy[track.detected])
+    return facing or "unknown"
 
 
 def _masked(track: PoseTrack, lm: L) -> np.ndarray:

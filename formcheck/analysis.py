@@ -1,0 +1,142 @@
+"""The whole measurement chain on one video:
+
+    track_poses -> clean_track -> classify_view -> detect_events -> metrics
+
+:func:`analyze_run` is pure (arrays in, records out); :func:`analyze_video` adds the
+video and MediaPipe stage in front of it.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from formcheck.config import DEFAULT as DEFAULT_THRESHOLDS
+from formcheck.config import Thresholds
+from formcheck.gait.clean import clean_track
+from formcheck.gait.events import cadence_spm, detect_events
+from formcheck.gait.types import CleanTrack, GaitEvent, View
+from formcheck.gait.view import classify_view
+from formcheck.metrics.steps import (
+    StepRecord,
+    clip_series,
+    mean_visibility,
+    step_records,
+    summarize,
+)
+from formcheck.pipeline import PoseRun, track_poses
+
+
+@dataclass(frozen=True)
+class ViewOverrides:
+    """What the user says about the clip, overriding detection."""
+
+    kind: str | None = None
+    facing: str | None = None
+    treadmill: bool | None = None
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything measured on one clip.
+
+    Attributes:
+        run: the pose stage (video facts, model, raw track).
+        clean: the cleaned track.
+        view: view, facing, treadmill, activity.
+        events: gait events, sorted by time.
+        steps: per-step metrics.
+        series: per-frame metric series, name -> ``(n,)``.
+        summary: ``{"cadence_spm": ..., "metrics": {name: entry}}`` (see report docs).
+        runner_height_cm: as given by the user, if any.
+    """
+
+    run: PoseRun
+    clean: CleanTrack
+    view: View
+    events: list[GaitEvent]
+    steps: list[StepRecord]
+    series: dict[str, np.ndarray]
+    summary: dict
+    runner_height_cm: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def analyze_run(
+    run: PoseRun,
+    *,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    overrides: ViewOverrides = ViewOverrides(),
+    runner_height_cm: float | None = None,
+) -> Analysis:
+    """Measure a pose run: view, events, per-step and summary metrics."""
+    clean = clean_track(run.track, thresholds)
+    view = classify_view(
+        clean.xy, clean.visibility, clean.time_s, clean.width, clean.height, thresholds.view,
+        z=run.track.z, kind=overrides.kind, facing=overrides.facing,
+        treadmill=overrides.treadmill,
+    )
+    running = view.activity == "running"
+    events = detect_events(clean, view, thresholds) if running else []
+    steps = step_records(clean.xy, clean.time_s, events, view,
+                         runner_height_cm=runner_height_cm)
+    series = clip_series(clean.xy, view)
+    cadence = cadence_spm(events) if events else math.nan
+    vis = mean_visibility(run.track.visibility, run.track.detected)
+    metrics = summarize(steps, series, view, cadence, vis, clean.time_s, events)
+    notes = _capture_notes(run, clean, view, events)
+    summary = {
+        "cadence_spm": metrics["cadence_spm"].get("value"),
+        "activity": view.activity,
+        "n_steps": len(steps),
+        "metrics": metrics,
+    }
+    return Analysis(run, clean, view, events, steps, series, summary, runner_height_cm, notes)
+
+
+def analyze_video(
+    video_path: str | os.PathLike[str],
+    *,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    overrides: ViewOverrides = ViewOverrides(),
+    runner_height_cm: float | None = None,
+    **pose_options,
+) -> Analysis:
+    """Decode, detect poses and measure. ``pose_options`` go to :func:`track_poses`."""
+    run = track_poses(video_path, thresholds=thresholds, **pose_options)
+    return analyze_run(run, thresholds=thresholds, overrides=overrides,
+                       runner_height_cm=runner_height_cm)
+
+
+def _capture_notes(run: PoseRun, clean: CleanTrack, view: View, events) -> list[str]:
+    """Plain-language notes on what limits this clip's measurements."""
+    notes = []
+    track = run.track
+    if len(track) and not track.detected.any():
+        notes.append("No person was found. Film the whole body, the runner filling at least "
+                     "half the frame height.")
+    elif track.detection_rate < 0.8:
+        notes.append(f"The runner was found in only {100 * track.detection_rate:.0f}% of "
+                     "frames; keep the whole body in view for the whole clip.")
+    if view.activity in ("walking", "standing"):
+        notes.append(f"This looks like {view.activity}, not running: running metrics are "
+                     "not reported.")
+    if view.kind in ("front", "rear"):
+        notes.append(f"{view.kind.capitalize()} view: posture angles such as trunk lean and "
+                     "foot strike need a side view; pelvic drop, crossover and arm crossing "
+                     "are measured instead.")
+    if view.kind == "side" and view.activity == "running" and len(events) < 8:
+        notes.append("Fewer than four steps per foot were found; film at least 10 seconds "
+                     "of steady running for reliable numbers.")
+    if run.video.fps and run.video.fps < 50:
+        notes.append(f"{run.video.fps:.0f} fps: contact times are only as precise as one "
+                     f"frame ({1000 / run.video.fps:.0f} ms); 60 fps or more is better.")
+    if clean.swapped.mean() > 0.05 if len(clean) else False:
+        notes.append(f"Left/right leg labels were swapped back in "
+                     f"{100 * clean.swapped.mean():.0f}% of frames.")
+    if run.decode_error:
+        notes.append(f"The video is damaged: {run.decode_error}.")
+    return notes

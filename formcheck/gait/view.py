@@ -1,0 +1,524 @@
+"""Which view, which way the runner faces, treadmill or not, and what they are doing.
+
+Pure numpy/scipy on landmark arrays, so it works on a raw
+:class:`~formcheck.pose.track.PoseTrack` or a cleaned
+:class:`~formcheck.gait.types.CleanTrack` alike (:func:`classify_track`), or on bare
+arrays (:func:`classify_view`). Every threshold is in the ``[view]`` section of
+``thresholds.toml``. Lengths are normalised by the person's own body (trunk length
+= shoulder centre to hip centre; leg length = hip-knee-ankle), so the criteria hold
+at any camera distance and resolution.
+
+Criteria:
+
+* **Kind** (side / front / rear). In a side view the shoulders and the hips overlap
+  in the image; seen from the front or the back they are about 0.6 trunk lengths
+  wide. The median of (shoulder width + hip width) / 2 below ``side_max_width_trunk``
+  (0.3, i.e. the body turned less than ~30 degrees from side-on) is a side view.
+  Front vs rear comes from MediaPipe's own 3D reading of the body: seen from the
+  front the runner's left shoulder is on the image's right and the nose is nearer the
+  camera than the shoulders (``z`` smaller); from the back both flip. Face-landmark
+  *visibility* is useless for this: MediaPipe reports the face as visible (~1.0) on
+  people seen from behind.
+* **Facing** (side views): the nose ahead of the ears and the toes ahead of the heels,
+  voted per frame; one direction must win ``facing_min_agreement`` of the votes (a
+  person walking back and forth gets ``None``). This is the only facing function in
+  formcheck (:func:`infer_facing`).
+* **Treadmill**: the hip centre stays within ``treadmill_max_travel_ll`` on screen and
+  the body does not grow or shrink (``treadmill_max_scale_change``). A runner crossing
+  the frame, or running toward/away from the camera, is overground. *Limit:* a camera
+  that pans to follow an overground runner keeps the runner in place on screen
+  exactly as a treadmill does; landmarks alone cannot tell the two apart (the
+  background motion could, but it is not in the pose track). Such clips are
+  reported as treadmill with lower confidence and a reason saying so; pass
+  ``treadmill=False`` to override.
+* **Activity**: ``none`` if a person is seen for less than ``min_person_s`` (or
+  half of a shorter clip). ``standing`` if the ankles barely move apart (separation
+  range below ``standing_max_swing_ll``) and the body does not travel; also (as "no
+  walking or running gait") if the hips bob by more than ``gait_max_bounce_ll``
+  (jumping: running bounces ~0.07-0.15 leg lengths). Otherwise running vs walking
+  is a weighted vote of up to three cues, each a textbook difference between the
+  two gaits: step cadence (separation peaks; walking ~90-130 spm, running ~150-200;
+  weight 2), peak swing-knee flexion (side view only; running flexes the swing knee
+  to < ~100 degrees interior angle, walking ~115-125) and the elbow angle (runners
+  carry the arms bent, walkers swing them nearly straight; 1 each). Running needs
+  ``run_min_vote_share`` of the weight (cadence and at least one other cue, or all
+  cues when cadence is unmeasured); anything less, or no usable cue, gives
+  ``walking``: running metrics are only computed when running is clearly seen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from scipy.signal import find_peaks, medfilt
+
+from formcheck.config import DEFAULT, ViewThresholds
+from formcheck.gait.types import Activity, View, ViewKind
+from formcheck.pose.landmarks import Landmark as L
+
+Facing = Literal["left", "right"]
+
+
+@dataclass(frozen=True)
+class BodyMeasures:
+    """Per-clip body-relative measures the view decision is made from.
+
+    Attributes:
+        n_detected: frames with a person.
+        fraction_detected: ``n_detected`` / analysed frames.
+        seen_s: time with a person (``n_detected`` x median frame interval).
+        span_s: duration of the analysed frames (first to last, plus one frame).
+        width_trunk: median (shoulder width + hip width) / 2 / trunk length.
+        front_score: > 0 front-facing, < 0 seen from behind (trunk lengths); NaN if
+            unknown.
+        travel_ll: 5th-95th percentile range of hip-centre x, leg lengths.
+        scale_change: log of the 95th/5th percentile body size ratio.
+        swing_ll: 10th-90th percentile range of ankle separation, leg lengths.
+        cadence_spm: steps per minute from ankle-separation peaks (NaN if unmeasured).
+        n_steps: separation peaks found.
+        knee_min_deg: 5th percentile of the smaller knee interior angle per frame.
+        elbow_deg: median elbow interior angle.
+        bounce_ll: vertical hip oscillation after removing a 1 s running median
+            (5th-95th percentile range), leg lengths; NaN if under ~1 s of data.
+    """
+
+    n_detected: int
+    fraction_detected: float
+    seen_s: float
+    span_s: float
+    width_trunk: float
+    front_score: float
+    travel_ll: float
+    scale_change: float
+    swing_ll: float
+    cadence_spm: float
+    n_steps: int
+    knee_min_deg: float
+    elbow_deg: float
+    bounce_ll: float
+
+
+def _angle(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Interior angle at ``b`` in degrees, ``(n,)`` (NaN where undefined)."""
+    u, v = a - b, c - b
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cos = (u * v).sum(-1) / (
+            np.linalg.norm(u, axis=-1) * np.linalg.norm(v, axis=-1)
+        )
+    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+
+
+def _nanpct(a: np.ndarray, q: float) -> float:
+    a = a[np.isfinite(a)]
+    return float(np.percentile(a, q)) if a.size else float("nan")
+
+
+def _leg_length(xy: np.ndarray) -> float:
+    legs = [
+        np.linalg.norm(xy[:, h] - xy[:, k], axis=-1)
+        + np.linalg.norm(xy[:, k] - xy[:, a], axis=-1)
+        for h, k, a in (
+            (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE),
+            (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE),
+        )
+    ]
+    return _nanpct(np.concatenate(legs), 50)
+
+
+def _cadence(
+    sep_ll: np.ndarray, time_s: np.ndarray, th: ViewThresholds
+) -> tuple[float, int]:
+    """Steps/min from peaks of ankle separation (one peak per step).
+
+    Separation is a distance, so MediaPipe's left/right leg swaps do not affect it.
+    Undetected frames are dropped (short gaps only shift a peak by a frame).
+    """
+    ok = np.isfinite(sep_ll)
+    if ok.sum() < 3:
+        return float("nan"), 0
+    s, t = sep_ll[ok], time_s[ok]
+    dt = float(np.median(np.diff(t))) if len(t) > 1 else 1.0
+    # A 0.1 s running median removes one-frame glitches (a misplaced ankle) that
+    # would split one step's peak in two.
+    kernel = max(3, int(round(0.1 / dt)) | 1)
+    if len(s) >= kernel:
+        s = medfilt(s, kernel)
+    peaks, _ = find_peaks(
+        s,
+        prominence=th.step_min_prominence_ll,
+        distance=max(1, int(round(th.min_step_s / dt))),
+    )
+    if len(peaks) < th.min_steps:
+        return float("nan"), len(peaks)
+    return float(60.0 / np.median(np.diff(t[peaks]))), len(peaks)
+
+
+def _bounce(y_ll: np.ndarray, time_s: np.ndarray) -> float:
+    """Vertical oscillation of the hips, leg lengths, without slow drifts.
+
+    A 1 s running median is subtracted first, so perspective (a runner going away
+    rises in the image) and slopes do not count as bounce.
+    """
+    ok = np.isfinite(y_ll)
+    if ok.sum() < 3:
+        return float("nan")
+    y, t = y_ll[ok], time_s[ok]
+    kernel = max(3, int(round(1.0 / float(np.median(np.diff(t))))) | 1)
+    if len(y) < 2 * kernel:
+        return float("nan")
+    r = (y - medfilt(y, kernel))[kernel // 2 : len(y) - kernel // 2]
+    return float(np.percentile(r, 95) - np.percentile(r, 5))
+
+
+def body_measures(
+    xy: np.ndarray,
+    visibility: np.ndarray,
+    time_s: np.ndarray,
+    th: ViewThresholds = DEFAULT.view,
+    z: np.ndarray | None = None,
+) -> BodyMeasures:
+    """Compute :class:`BodyMeasures` from landmark arrays.
+
+    Args:
+        xy: ``(n, 33, 2)`` pixels, NaN where no person.
+        visibility: ``(n, 33)`` in [0, 1] (unused landmarks may be 0).
+        time_s: ``(n,)`` seconds, increasing.
+        th: view thresholds.
+        z: optional ``(n, 33)`` MediaPipe relative depth (smaller = nearer).
+    """
+    n = len(xy)
+    det = np.isfinite(xy[:, [L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_SHOULDER], 0]).all(1)
+    nan = float("nan")
+    time_s = np.asarray(time_s, np.float64)
+    dt = float(np.median(np.diff(time_s))) if n > 1 else 0.0
+    span = float(time_s[-1] - time_s[0] + dt) if n else 0.0
+    if det.sum() == 0:
+        return BodyMeasures(
+            0, 0.0, 0.0, span, nan, nan, nan, nan, nan, nan, 0, nan, nan, nan
+        )
+    xy = np.asarray(xy, np.float64)
+    shoulder = (xy[:, L.LEFT_SHOULDER] + xy[:, L.RIGHT_SHOULDER]) / 2
+    hip = (xy[:, L.LEFT_HIP] + xy[:, L.RIGHT_HIP]) / 2
+    trunk = np.linalg.norm(shoulder - hip, axis=-1)
+    trunk = np.where(trunk > 0, trunk, np.nan)
+    widths = (
+        np.abs(xy[:, L.LEFT_SHOULDER, 0] - xy[:, L.RIGHT_SHOULDER, 0])
+        + np.abs(xy[:, L.LEFT_HIP, 0] - xy[:, L.RIGHT_HIP, 0])
+    ) / (2 * trunk)
+    # Front: runner's left shoulder on the image's right (x_L > x_R), nose nearer.
+    order = (xy[:, L.LEFT_SHOULDER, 0] - xy[:, L.RIGHT_SHOULDER, 0]) / trunk
+    cues = [_nanpct(order, 50)]
+    if z is not None:
+        zz = np.asarray(z, np.float64)
+        nose_depth = (
+            zz[:, L.NOSE] - (zz[:, L.LEFT_SHOULDER] + zz[:, L.RIGHT_SHOULDER]) / 2
+        )
+        cues.append(-_nanpct(nose_depth / trunk, 50))
+    cues = [c for c in cues if np.isfinite(c)]
+    front = float(np.mean(cues)) if cues else nan
+
+    leg = _leg_length(xy)
+    sep = np.linalg.norm(xy[:, L.LEFT_ANKLE] - xy[:, L.RIGHT_ANKLE], axis=-1) / leg
+    cadence, n_steps = _cadence(sep, np.asarray(time_s, np.float64), th)
+    size = np.linalg.norm(
+        xy[:, L.NOSE] - (xy[:, L.LEFT_ANKLE] + xy[:, L.RIGHT_ANKLE]) / 2, axis=-1
+    )
+    lo, hi = _nanpct(size, 5), _nanpct(size, 95)
+    knee = np.fmin(
+        _angle(xy[:, L.LEFT_HIP], xy[:, L.LEFT_KNEE], xy[:, L.LEFT_ANKLE]),
+        _angle(xy[:, L.RIGHT_HIP], xy[:, L.RIGHT_KNEE], xy[:, L.RIGHT_ANKLE]),
+    )
+    elbow = np.concatenate(
+        [
+            _angle(xy[:, L.LEFT_SHOULDER], xy[:, L.LEFT_ELBOW], xy[:, L.LEFT_WRIST]),
+            _angle(xy[:, L.RIGHT_SHOULDER], xy[:, L.RIGHT_ELBOW], xy[:, L.RIGHT_WRIST]),
+        ]
+    )
+    hip_x = hip[:, 0] / leg
+    return BodyMeasures(
+        n_detected=int(det.sum()),
+        fraction_detected=float(det.mean()) if n else 0.0,
+        seen_s=float(det.sum()) * dt,
+        span_s=span,
+        width_trunk=_nanpct(widths, 50),
+        front_score=front,
+        travel_ll=_nanpct(hip_x, 95) - _nanpct(hip_x, 5),
+        scale_change=float(np.log(hi / lo)) if lo > 0 else nan,
+        swing_ll=_nanpct(sep, 90) - _nanpct(sep, 10),
+        cadence_spm=cadence,
+        n_steps=n_steps,
+        knee_min_deg=_nanpct(knee, 5),
+        elbow_deg=_nanpct(elbow, 50),
+        bounce_ll=_bounce(hip[:, 1] / leg, np.asarray(time_s, np.float64)),
+    )
+
+
+def infer_facing(
+    xy: np.ndarray, th: ViewThresholds = DEFAULT.view
+) -> tuple[Facing | None, float, str]:
+    """Screen direction a side-view person faces: nose ahead of the ears, toes ahead
+    of the heels, voted per frame.
+
+    Args:
+        xy: ``(n, 33, 2)`` pixels, NaN where no person.
+        th: view thresholds (``facing_min_offset``, ``facing_min_agreement``).
+
+    Returns:
+        ``(facing, agreement, reason)``; ``facing`` is None when the votes are too
+        few or split (front/rear view, or a person who turns around).
+    """
+    xy = np.asarray(xy, np.float64)
+    shoulder = (xy[:, L.LEFT_SHOULDER] + xy[:, L.RIGHT_SHOULDER]) / 2
+    hip = (xy[:, L.LEFT_HIP] + xy[:, L.RIGHT_HIP]) / 2
+    trunk = np.linalg.norm(shoulder - hip, axis=-1)
+    leg = _leg_length(xy)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ears = (xy[:, L.LEFT_EAR, 0] + xy[:, L.RIGHT_EAR, 0]) / 2
+        nose = (xy[:, L.NOSE, 0] - ears) / trunk
+        toes = (
+            (xy[:, L.LEFT_FOOT_INDEX, 0] - xy[:, L.LEFT_HEEL, 0])
+            + (xy[:, L.RIGHT_FOOT_INDEX, 0] - xy[:, L.RIGHT_HEEL, 0])
+        ) / (2 * leg)
+    votes = np.zeros(len(xy))
+    for cue in (nose, toes):
+        strong = np.isfinite(cue) & (np.abs(cue) >= th.facing_min_offset)
+        votes[strong] += np.sign(cue[strong])
+    right, left = int((votes > 0).sum()), int((votes < 0).sum())
+    if right + left == 0:
+        return None, 0.0, "facing: no frame with the nose/toes clearly ahead"
+    agree = max(right, left) / (right + left)
+    if agree < th.facing_min_agreement:
+        return (
+            None,
+            agree,
+            f"facing: split ({right} frames right, {left} left) - turns around or "
+            "not a side view",
+        )
+    facing: Facing = "right" if right > left else "left"
+    return facing, agree, f"faces {facing} in {agree:.0%} of voting frames (nose, toes)"
+
+
+def _kind(m: BodyMeasures, th: ViewThresholds) -> tuple[ViewKind, float, str]:
+    if not np.isfinite(m.width_trunk):
+        return "unknown", 0.0, "view: body width unknown"
+    ratio = m.width_trunk / th.side_max_width_trunk
+    if ratio < 1.0:
+        return (
+            "side",
+            float(min(1.0, 2 * (1 - ratio))),
+            f"side view: shoulders/hips {m.width_trunk:.2f} trunk lengths wide "
+            f"(< {th.side_max_width_trunk})",
+        )
+    width_conf = float(min(1.0, 2 * (ratio - 1)))
+    wide = f"shoulders/hips {m.width_trunk:.2f} trunk lengths wide"
+    if not np.isfinite(m.front_score) or abs(m.front_score) < th.front_rear_min_score:
+        return "unknown", 0.3, f"{wide}, but front vs rear undecided"
+    kind: ViewKind = "front" if m.front_score > 0 else "rear"
+    how = (
+        "left shoulder on image right, nose nearer"
+        if kind == "front"
+        else ("left shoulder on image left, nose farther than the shoulders")
+    )
+    conf = min(
+        width_conf, float(min(1.0, abs(m.front_score) / (2 * th.front_rear_min_score)))
+    )
+    return kind, conf, f"{kind} view: {wide}; {how}"
+
+
+def _activity(
+    m: BodyMeasures, kind: ViewKind, n_frames: int, th: ViewThresholds
+) -> tuple[Activity, float, list[str]]:
+    if m.n_detected == 0 or m.seen_s < min(th.min_person_s, 0.5 * m.span_s):
+        return "none", 1.0, [f"no person: detected in {m.n_detected}/{n_frames} frames"]
+    moving = (
+        (np.isfinite(m.swing_ll) and m.swing_ll >= th.standing_max_swing_ll)
+        or (np.isfinite(m.travel_ll) and m.travel_ll >= th.treadmill_max_travel_ll)
+        or (
+            np.isfinite(m.scale_change)
+            and m.scale_change >= th.treadmill_max_scale_change
+        )
+    )
+    if not moving:
+        return (
+            "standing",
+            0.9,
+            [f"standing: ankles {m.swing_ll:.2f} leg lengths apart at most, no travel"],
+        )
+    if np.isfinite(m.bounce_ll) and m.bounce_ll > th.gait_max_bounce_ll:
+        return (
+            "standing",
+            0.6,
+            [
+                f"no walking/running gait: hips bob {m.bounce_ll:.2f} leg lengths "
+                "(jumping or moving in place)"
+            ],
+        )
+    votes: list[tuple[float, str]] = []
+    if np.isfinite(m.cadence_spm):
+        run = m.cadence_spm >= th.run_min_cadence_spm
+        votes.append((2.0 if run else -2.0, f"cadence {m.cadence_spm:.0f} spm"))
+    if kind == "side" and np.isfinite(m.knee_min_deg):
+        run = m.knee_min_deg < th.run_max_knee_deg
+        votes.append((1.0 if run else -1.0, f"swing knee to {m.knee_min_deg:.0f} deg"))
+    if np.isfinite(m.elbow_deg):
+        run = m.elbow_deg < th.run_max_elbow_deg
+        votes.append((1.0 if run else -1.0, f"elbows {m.elbow_deg:.0f} deg"))
+    weight = sum(abs(v) for v, _ in votes)
+    run_share = sum(v for v, _ in votes if v > 0) / weight if weight else 0.0
+    cues = ", ".join(f"{why} ({'run' if v > 0 else 'walk'})" for v, why in votes)
+    if run_share >= th.run_min_vote_share:
+        return "running", run_share, [f"running: {cues}"]
+    conf = 1.0 - run_share if weight else 0.2
+    return (
+        "walking",
+        conf,
+        [f"walking (not running): {cues or 'no gait cue measurable'}"],
+    )
+
+
+def _treadmill(m: BodyMeasures, th: ViewThresholds) -> tuple[bool | None, float, str]:
+    if not (np.isfinite(m.travel_ll) and np.isfinite(m.scale_change)):
+        return None, 0.0, "treadmill: unknown"
+    if m.travel_ll >= th.treadmill_max_travel_ll:
+        return (
+            False,
+            1.0,
+            f"overground: hips travel {m.travel_ll:.1f} leg lengths across",
+        )
+    if m.scale_change >= th.treadmill_max_scale_change:
+        return (
+            False,
+            1.0,
+            (
+                f"overground: body size changes {np.exp(m.scale_change):.1f}x "
+                "(toward/away from the camera)"
+            ),
+        )
+    return (
+        True,
+        0.6,
+        (
+            f"in place (hips within {m.travel_ll:.1f} leg lengths): treadmill, or a camera "
+            "panning with an overground runner (indistinguishable from landmarks; "
+            "override with treadmill=False)"
+        ),
+    )
+
+
+def classify_view(
+    xy: np.ndarray,
+    visibility: np.ndarray,
+    time_s: np.ndarray,
+    width: int,
+    height: int,
+    thresholds: ViewThresholds = DEFAULT.view,
+    *,
+    z: np.ndarray | None = None,
+    kind: ViewKind | None = None,
+    facing: Facing | None = None,
+    treadmill: bool | None = None,
+) -> View:
+    """Classify view, facing, treadmill and activity of one person's landmarks.
+
+    Args:
+        xy: ``(n, 33, 2)`` pixels, NaN where no person was detected.
+        visibility: ``(n, 33)`` in [0, 1].
+        time_s: ``(n,)`` seconds.
+        width, height: frame size in pixels (kept for the signature; all criteria are
+            body-relative).
+        thresholds: the ``[view]`` thresholds.
+        z: optional ``(n, 33)`` MediaPipe depth; sharpens front vs rear.
+        kind, facing, treadmill: user overrides; an overridden value is used as given
+            and says so in ``reasons``.
+
+    Returns:
+        The :class:`~formcheck.gait.types.View`.
+
+    Example:
+        >>> import numpy as np
+        >>> v = classify_view(np.full((5, 33, 2), np.nan), np.zeros((5, 33)),
+        ...                   np.arange(5) / 30, 640, 480)
+        >>> v.activity, v.kind
+        ('none', 'unknown')
+    """
+    del width, height
+    th = thresholds
+    n = len(xy)
+    m = body_measures(xy, visibility, time_s, th, z)
+    reasons: list[str] = []
+    if m.n_detected == 0:
+        activity, act_conf, why = _activity(m, "unknown", n, th)
+        return View(
+            kind or "unknown", facing, treadmill, activity, act_conf, tuple(why)
+        )
+
+    if kind is not None:
+        k, k_conf = kind, 1.0
+        reasons.append(f"{kind} view (given)")
+    else:
+        k, k_conf, why = _kind(m, th)
+        reasons.append(why)
+
+    f: Facing | None
+    f_conf = 1.0
+    if facing is not None:
+        f = facing
+        reasons.append(f"faces {facing} (given)")
+    elif k == "side":
+        f, f_conf, why = infer_facing(xy, th)
+        reasons.append(why)
+    else:
+        f = None
+
+    if treadmill is not None:
+        tm, tm_conf = treadmill, 1.0
+        reasons.append(("treadmill" if treadmill else "overground") + " (given)")
+    else:
+        tm, tm_conf, why = _treadmill(m, th)
+        reasons.append(why)
+
+    activity, act_conf, why = _activity(m, k, n, th)
+    reasons.extend(why)
+    if activity == "none":
+        # A few stray detections say nothing about a view.
+        return View(kind or "unknown", facing, treadmill, "none", act_conf, tuple(why))
+    if activity in ("none", "standing") and treadmill is None:
+        tm, tm_conf = None, 1.0
+    confs = [k_conf, act_conf] + ([f_conf] if k == "side" else [])
+    if activity in ("running", "walking"):
+        confs.append(tm_conf)
+    return View(
+        kind=k,
+        facing=f,
+        treadmill=tm,
+        activity=activity,
+        confidence=round(float(np.clip(min(confs), 0.0, 1.0)), 3),
+        reasons=tuple(reasons),
+    )
+
+
+def classify_track(
+    track,
+    thresholds: ViewThresholds = DEFAULT.view,
+    **overrides,
+) -> View:
+    """:func:`classify_view` on a ``PoseTrack`` or ``CleanTrack``.
+
+    Frames a ``PoseTrack`` marks as not detected are NaN already; its ``z`` is used.
+    """
+    xy = np.asarray(track.xy, np.float64)
+    detected = getattr(track, "detected", None)
+    if detected is not None:
+        xy = np.where(detected[:, None, None], xy, np.nan)
+    return classify_view(
+        xy,
+        track.visibility,
+        track.time_s,
+        track.width,
+        track.height,
+        thresholds,
+        z=getattr(track, "z", None),
+        **overrides,
+    )
