@@ -7,6 +7,7 @@ stays flat however long the clip is.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import threading
@@ -104,6 +105,7 @@ def track_poses(
     model_progress: Callable[[str], None] | None = None,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
     num_poses: int | None = None,
+    detect_threads: int | None = None,
 ) -> PoseRun:
     """Decode a video and estimate the runner's pose in every analysed frame.
 
@@ -121,6 +123,8 @@ def track_poses(
         num_poses: people MediaPipe looks for per frame (default
             ``thresholds.select.max_people``). Every plausible person is kept and
             linked over time; :func:`formcheck.pose.select.select_runner` keeps one.
+        detect_threads: pose detectors run in parallel on alternating frames
+            (default :func:`default_detect_threads`).
 
     Returns:
         The pose run; frames without the runner are kept with ``detected == False``.
@@ -158,18 +162,18 @@ def track_poses(
         people = DetectionBuffer()
         rejected: dict[str, int] = {}
         n_poses = num_poses or thresholds.select.max_people
+        n_threads = detect_threads or default_detect_threads()
         thread.start()
         try:
-            with PoseEstimator(path, num_poses=n_poses) as estimator:
-                while True:
-                    item = frames.get()
-                    if item is _END:
-                        break
-                    if isinstance(item, BaseException):
-                        raise item
-                    h, w = item.image.shape[:2]
+            with contextlib.ExitStack() as stack:
+                estimators = [
+                    stack.enter_context(PoseEstimator(path, num_poses=n_poses))
+                    for _ in range(n_threads)
+                ]
+                for item in _detect_in_order(frames, estimators, stop):
+                    index, time_s_k, (h, w), found = item
                     scale = np.array([info.width / w, info.height / h], np.float32)
-                    for person in estimator.detect(item.image, item.time_s):
+                    for person in found:
                         ok, why = plausible_full_body(
                             person.xy, person.visibility, w, h, thresholds.detection
                         )
@@ -184,7 +188,7 @@ def track_poses(
                             )
                         else:
                             rejected[why] = rejected.get(why, 0) + 1
-                    rows.append((item.index, item.time_s))
+                    rows.append((index, time_s_k))
                     if progress is not None:
                         progress(len(rows), max(expected, len(rows)))
         finally:
@@ -198,11 +202,100 @@ def track_poses(
     return PoseRun(
         video=info,
         model=model,
-        track=runner_track(det, selection, frame_index, time_s, info.width, info.height),
+        track=runner_track(
+            det, selection, frame_index, time_s, info.width, info.height
+        ),
         decode_error=decode_error,
         rejected=rejected,
         selection=selection,
     )
+
+
+def default_detect_threads() -> int:
+    """Pose detectors run in parallel: one per core, at most two.
+
+    MediaPipe's inference is effectively single-threaded and releases the GIL, so two
+    detectors on alternating frames use both cores of a laptop. More rarely pays: the
+    decoder needs a share of the CPU too.
+    """
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def _detector_thread(
+    estimator: PoseEstimator, jobs: queue.Queue, results: queue.Queue
+) -> None:
+    """Run one detector over the frames given to it, in order; ``None`` stops it."""
+    while True:
+        frame = jobs.get()
+        if frame is None:
+            return
+        try:
+            found = estimator.detect(frame.image, frame.time_s)
+            results.put((frame.index, frame.time_s, frame.image.shape[:2], found))
+        except BaseException as exc:  # noqa: BLE001  (re-raised in the caller's thread)
+            results.put(exc)
+
+
+def _detect_in_order(
+    frames: queue.Queue, estimators: list[PoseEstimator], stop: threading.Event
+):
+    """Yield ``(index, time_s, (h, w), people)`` per frame, in decode order.
+
+    Frame ``k`` goes to detector ``k % n``. Each detector keeps its own VIDEO-mode
+    tracking state over the frames it sees (every n-th frame, still strictly
+    increasing timestamps). Results are collected in the same round-robin order, so
+    they come back in decode order, and at most ``2 n`` frames are in flight.
+    """
+    n = len(estimators)
+    jobs = [queue.Queue(maxsize=2) for _ in range(n)]
+    results = [queue.Queue() for _ in range(n)]
+    threads = [
+        threading.Thread(
+            target=_detector_thread,
+            args=(est, jobs[i], results[i]),
+            name=f"formcheck-detect-{i}",
+            daemon=True,
+        )
+        for i, est in enumerate(estimators)
+    ]
+    for t in threads:
+        t.start()
+    sent = received = 0
+
+    def collect():
+        nonlocal received
+        item = results[received % n].get()
+        received += 1
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    try:
+        while True:
+            frame = frames.get()
+            if frame is _END:
+                break
+            if isinstance(frame, BaseException):
+                raise frame
+            jobs[sent % n].put(frame)
+            sent += 1
+            while sent - received >= 2 * n:
+                yield collect()
+        while received < sent:
+            yield collect()
+    finally:
+        stop.set()
+        for q in jobs:
+            # Unblock and stop every detector, even after an error.
+            while True:
+                try:
+                    q.put(None, timeout=0.05)
+                    break
+                except queue.Full:
+                    with contextlib.suppress(queue.Empty):
+                        q.get_nowait()
+        for t in threads:
+            t.join(timeout=10)
 
 
 def _expected_frames(info: VideoInfo, start_s, end_s, stride: int) -> int:

@@ -234,7 +234,19 @@ def main() -> int:
             print(f"{label}: detected {100 * row['detected']:.0f}%", file=sys.stderr)
             synth_rows.append(row)
     real_rows = real_clip_rows()
+    # The measurement stages, each validated by its own script (importable sections).
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from validate_events import event_rows, render_events_markdown
+    from validate_metrics import metric_rows, render_metrics_markdown
+    from validate_view import render_view_markdown, validation_rows
+
+    sections = [
+        render_view_markdown(validation_rows()),
+        render_events_markdown(event_rows(args.quick)),
+        render_metrics_markdown(metric_rows(args.quick)),
+    ]
     text = render_markdown(synth_rows, real_rows, time.perf_counter() - t0)
+    text += "\n" + "\n".join(sections)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text + "\n", encoding="utf-8")
     print(f"wrote {args.out}", file=sys.stderr)
