@@ -25,8 +25,10 @@ LEVELS = ("mild", "moderate", "marked")
 SEVERITY_WEIGHT = {"mild": 1.0, "moderate": 2.0, "marked": 3.0}
 #: Per-frame series behind clip-level metrics, for fractions and time ranges.
 SERIES_FOR = {"head_pitch_deg": "head_pitch_deg", "neck_length_tl": "neck_length_tl"}
-HEALTH_NOTE = ("Pain that persists or gets worse needs a health professional, not a form "
-               "fix. formcheck describes running form; it does not diagnose injuries.")
+HEALTH_NOTE = (
+    "Pain that persists or gets worse needs a health professional, not a form "
+    "fix. formcheck describes running form; it does not diagnose injuries."
+)
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,9 @@ class RuleDef:
 
     def __post_init__(self) -> None:
         if self.direction not in ("above", "below"):
-            raise FormcheckError(f"rule {self.id}: direction must be 'above' or 'below'")
+            raise FormcheckError(
+                f"rule {self.id}: direction must be 'above' or 'below'"
+            )
         if self.metric not in METRICS:
             raise FormcheckError(f"rule {self.id}: unknown metric '{self.metric}'")
         missing = [lv for lv in LEVELS if lv not in self.levels]
@@ -60,7 +64,9 @@ class RuleDef:
         ordered = [self.levels[lv] for lv in LEVELS]
         rising = self.direction == "above"
         if ordered != sorted(ordered, reverse=not rising):
-            raise FormcheckError(f"rule {self.id}: levels must get stricter from mild to marked")
+            raise FormcheckError(
+                f"rule {self.id}: levels must get stricter from mild to marked"
+            )
 
     def past(self, value: float, level: str = "mild") -> bool:
         t = self.levels[level]
@@ -70,20 +76,35 @@ class RuleDef:
 def _rule_from_dict(d: dict[str, Any]) -> RuleDef:
     try:
         return RuleDef(
-            id=d["id"], title=d["title"], views=tuple(d["views"]), metric=d["metric"],
-            direction=d["direction"], levels=dict(d["levels"]), message=d["message"],
-            why=d.get("why", ""), cue=d.get("cue", ""), drills=tuple(d.get("drills", ())),
-            source=d.get("source", ""), field=d.get("field", "value"),
-            min_fraction=float(d.get("min_fraction", 0.5)), min_n=int(d.get("min_n", 1)),
+            id=d["id"],
+            title=d["title"],
+            views=tuple(d["views"]),
+            metric=d["metric"],
+            direction=d["direction"],
+            levels=dict(d["levels"]),
+            message=d["message"],
+            why=d.get("why", ""),
+            cue=d.get("cue", ""),
+            drills=tuple(d.get("drills", ())),
+            source=d.get("source", ""),
+            field=d.get("field", "value"),
+            min_fraction=float(d.get("min_fraction", 0.5)),
+            min_n=int(d.get("min_n", 1)),
             require=tuple(d.get("require", ())),
         )
     except KeyError as exc:
-        raise FormcheckError(f"rule {d.get('id', '?')} is missing the key {exc}") from exc
+        raise FormcheckError(
+            f"rule {d.get('id', '?')} is missing the key {exc}"
+        ) from exc
 
 
 def load_rules(user_file: str | os.PathLike[str] | None = None) -> list[RuleDef]:
     """The shipped rules, with a user file's rules merged in by id."""
-    text = resources.files("formcheck.rules").joinpath("default_rules.toml").read_text("utf-8")
+    text = (
+        resources.files("formcheck.rules")
+        .joinpath("default_rules.toml")
+        .read_text("utf-8")
+    )
     rules = {r["id"]: r for r in tomllib.loads(text)["rule"]}
     if user_file is not None:
         try:
@@ -98,7 +119,9 @@ def load_rules(user_file: str | os.PathLike[str] | None = None) -> list[RuleDef]
     return [_rule_from_dict(r) for r in rules.values()]
 
 
-def threshold_bands(rules: list[RuleDef]) -> dict[str, list[tuple[float, float, str, str]]]:
+def threshold_bands(
+    rules: list[RuleDef],
+) -> dict[str, list[tuple[float, float, str, str]]]:
     """Per metric, the flagged ranges ``(low, high, label, colour)`` for plots."""
     colours = {"mild": "#f6d365", "moderate": "#f59e0b", "marked": "#dc2626"}
     bands: dict[str, list[tuple[float, float, str, str]]] = {}
@@ -111,7 +134,9 @@ def threshold_bands(rules: list[RuleDef]) -> dict[str, list[tuple[float, float, 
                 lo, hi = edges[k], edges[k + 1] if k + 1 < 3 else math.inf
             else:
                 hi, lo = edges[k], edges[k + 1] if k + 1 < 3 else -math.inf
-            bands.setdefault(r.metric, []).append((lo, hi, f"{r.title}: {lv}", colours[lv]))
+            bands.setdefault(r.metric, []).append(
+                (lo, hi, f"{r.title}: {lv}", colours[lv])
+            )
     return bands
 
 
@@ -145,11 +170,14 @@ def _condition_holds(cond: dict, summary: dict) -> bool | None:
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-    return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1, strict=True))
+    return list(
+        zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1, strict=True)
+    )
 
 
-def _per_unit(rule: RuleDef, analysis) -> tuple[list[float], list[tuple[float, float]],
-                                                 list[int], list[float]]:
+def _per_unit(
+    rule: RuleDef, analysis
+) -> tuple[list[float], list[tuple[float, float]], list[int], list[float]]:
     """Values per step (or per frame for clip-level metrics) with their time spans,
     representative frames and each unit's value, for fractions and time ranges."""
     time_s = analysis.clean.time_s
@@ -165,8 +193,12 @@ def _per_unit(rule: RuleDef, analysis) -> tuple[list[float], list[tuple[float, f
         for a, b in _runs(past):
             if time_s[b] - time_s[a] >= 0.2:
                 spans.append((float(time_s[a]), float(time_s[b])))
-                seg = s[a:b + 1]
-                worst = np.nanargmax(seg) if rule.direction == "above" else np.nanargmin(seg)
+                seg = s[a : b + 1]
+                worst = (
+                    np.nanargmax(seg)
+                    if rule.direction == "above"
+                    else np.nanargmin(seg)
+                )
                 frames.append(a + int(worst))
         return vals, spans, frames, vals
     if rule.field != "value" or rule.metric == "cadence_spm":
@@ -194,25 +226,29 @@ def _merge_spans(spans: list[tuple[float, float]], gap: float = 0.5):
     return tuple((round(a, 3), round(b, 3)) for a, b in out)
 
 
+class _Value:
+    """A template value that formats as "?" when it is missing or not a number."""
+
+    def __init__(self, v) -> None:
+        self.v = v
+
+    def __format__(self, spec: str) -> str:
+        if self.v is None or (isinstance(self.v, float) and not math.isfinite(self.v)):
+            return "?"
+        try:
+            return format(self.v, spec)
+        except (TypeError, ValueError):
+            return str(self.v)
+
+
 class _Fmt(dict):
-    def __missing__(self, key: str) -> str:
-        return "?"
+    def __missing__(self, key: str) -> _Value:
+        return _Value(None)
 
 
 def _fill(template: str, values: dict) -> str:
-    class _V:
-        def __init__(self, v):
-            self.v = v
-
-        def __format__(self, spec: str) -> str:
-            if self.v is None or (isinstance(self.v, float) and not math.isfinite(self.v)):
-                return "?"
-            try:
-                return format(self.v, spec)
-            except (TypeError, ValueError):
-                return str(self.v)
-
-    return template.format_map(_Fmt({k: _V(v) for k, v in values.items()}))
+    """``template.format`` that never fails on a missing or unmeasured value."""
+    return template.format_map(_Fmt({k: _Value(v) for k, v in values.items()}))
 
 
 def evaluate(analysis, rules: list[RuleDef]) -> list[Finding]:
@@ -236,7 +272,9 @@ def _side_difference_p(analysis, metric: str) -> float | None:
     from scipy.stats import ttest_ind
 
     sides = {
-        foot: [st.values.get(metric, math.nan) for st in analysis.steps if st.foot == foot]
+        foot: [
+            st.values.get(metric, math.nan) for st in analysis.steps if st.foot == foot
+        ]
         for foot in ("left", "right")
     }
     left, right = ([v for v in sides[f] if np.isfinite(v)] for f in ("left", "right"))
@@ -247,16 +285,28 @@ def _side_difference_p(analysis, metric: str) -> float | None:
 
 
 def _not_judged(rule: RuleDef, why: str) -> Finding:
-    return Finding(id=rule.id, status="not_judged", title=rule.title, message=why,
-                   why=rule.why, cue=rule.cue, drills=rule.drills)
+    return Finding(
+        id=rule.id,
+        status="not_judged",
+        title=rule.title,
+        message=why,
+        why=rule.why,
+        cue=rule.cue,
+        drills=rule.drills,
+    )
 
 
 def _evaluate_one(rule: RuleDef, analysis, summary: dict, view) -> Finding:
     if view.activity != "running":
-        return _not_judged(rule, f"Not judged: the clip shows {view.activity}, not running.")
+        return _not_judged(
+            rule, f"Not judged: the clip shows {view.activity}, not running."
+        )
     if view.kind not in rule.views:
-        return _not_judged(rule, f"Not judged from a {view.kind} view; it needs a "
-                                 f"{' or '.join(rule.views)} view.")
+        return _not_judged(
+            rule,
+            f"Not judged from a {view.kind} view; it needs a "
+            f"{' or '.join(rule.views)} view.",
+        )
     entry = summary["metrics"].get(rule.metric, {})
     value = _metric_value(summary, rule.metric, rule.field)
     if value is None:
@@ -264,17 +314,27 @@ def _evaluate_one(rule: RuleDef, analysis, summary: dict, view) -> Finding:
         return _not_judged(rule, f"Not judged: {rule.metric} {reason}.")
     n = entry.get("n", entry.get("n_frames", 0)) or 0
     if n < rule.min_n:
-        return _not_judged(rule, f"Not judged: only {n} steps/frames measured "
-                                 f"(needs {rule.min_n}); film a longer clip.")
+        return _not_judged(
+            rule,
+            f"Not judged: only {n} steps/frames measured "
+            f"(needs {rule.min_n}); film a longer clip.",
+        )
     if rule.field == "asymmetry_pct":
         p = _side_difference_p(analysis, rule.metric)
         if p is None or p >= 0.05:
             return Finding(
-                id=rule.id, status="ok", title=rule.title,
-                message=(f"{rule.title}: left and right {rule.metric} differ by {value:.0f}%, "
-                         "within the step-to-step variation (not significant)."
-                         if p is not None else f"{rule.title}: too few steps per side."),
-                why=rule.why, cue=rule.cue, drills=rule.drills,
+                id=rule.id,
+                status="ok",
+                title=rule.title,
+                message=(
+                    f"{rule.title}: left and right {rule.metric} differ by {value:.0f}%, "
+                    "within the step-to-step variation (not significant)."
+                    if p is not None
+                    else f"{rule.title}: too few steps per side."
+                ),
+                why=rule.why,
+                cue=rule.cue,
+                drills=rule.drills,
             )
     vals, spans, frames, _ = _per_unit(rule, analysis)
     affected = sum(rule.past(v) for v in vals)
@@ -287,31 +347,61 @@ def _evaluate_one(rule: RuleDef, analysis, summary: dict, view) -> Finding:
     conditions = [_condition_holds(c, summary) for c in rule.require]
     conf = float(entry.get("confidence", 0.0))
     evidence = Evidence(
-        metric=rule.metric, value=value,
-        threshold=rule.levels[severity or "mild"], unit=METRICS[rule.metric].unit,
+        metric=rule.metric,
+        value=value,
+        threshold=rule.levels[severity or "mild"],
+        unit=METRICS[rule.metric].unit,
         comparison=">" if rule.direction == "above" else "<",
-        steps_affected=affected, steps_total=total, time_ranges=_merge_spans(spans),
-        frames=tuple(frames[:5]), confidence=round(conf * (0.5 + 0.5 * fraction), 2),
+        steps_affected=affected,
+        steps_total=total,
+        time_ranges=_merge_spans(spans),
+        frames=tuple(frames[:5]),
+        confidence=round(conf * (0.5 + 0.5 * fraction), 2),
     )
-    flagged = (severity is not None and fraction >= rule.min_fraction
-               and all(c is True for c in conditions))
-    fill = {k: (e.get("value") if isinstance(e, dict) else None)
-            for k, e in summary["metrics"].items()}
-    fill.update(value=value, threshold=evidence.threshold, unit=evidence.unit,
-                fraction=fraction, left=entry.get("left"), right=entry.get("right"))
+    flagged = (
+        severity is not None
+        and fraction >= rule.min_fraction
+        and all(c is True for c in conditions)
+    )
+    fill = {
+        k: (e.get("value") if isinstance(e, dict) else None)
+        for k, e in summary["metrics"].items()
+    }
+    fill.update(
+        value=value,
+        threshold=evidence.threshold,
+        unit=evidence.unit,
+        fraction=fraction,
+        left=entry.get("left"),
+        right=entry.get("right"),
+    )
     if not flagged:
         if severity is not None and any(c is None for c in conditions):
-            return _not_judged(rule, "Not judged: a measurement this rule needs is missing.")
+            return _not_judged(
+                rule, "Not judged: a measurement this rule needs is missing."
+            )
         return Finding(
-            id=rule.id, status="ok", title=rule.title,
-            message=_ok_message(rule, value, evidence), why=rule.why, cue=rule.cue,
-            drills=rule.drills, evidence=evidence,
+            id=rule.id,
+            status="ok",
+            title=rule.title,
+            message=_ok_message(rule, value, evidence),
+            why=rule.why,
+            cue=rule.cue,
+            drills=rule.drills,
+            evidence=evidence,
         )
     score = SEVERITY_WEIGHT[severity] * (0.5 + 0.5 * fraction) * max(conf, 0.1)
     return Finding(
-        id=rule.id, status="flagged", severity=severity, title=rule.title,
-        message=_fill(rule.message, fill), why=rule.why, cue=rule.cue, drills=rule.drills,
-        evidence=evidence, score=round(score, 3),
+        id=rule.id,
+        status="flagged",
+        severity=severity,
+        title=rule.title,
+        message=_fill(rule.message, fill),
+        why=rule.why,
+        cue=rule.cue,
+        drills=rule.drills,
+        evidence=evidence,
+        score=round(score, 3),
     )
 
 
@@ -320,8 +410,10 @@ def _ok_message(rule: RuleDef, value: float, ev: Evidence) -> str:
     deg = "°" if ev.unit == "deg" else ""
     limit = rule.levels["mild"]
     side = "below" if rule.direction == "above" else "above"
-    return (f"{rule.title}: not seen — {rule.metric} {value:.2f}{deg}{unit}, {side} the "
-            f"{limit:g}{deg}{unit} limit.")
+    return (
+        f"{rule.title}: not seen — {rule.metric} {value:.2f}{deg}{unit}, {side} the "
+        f"{limit:g}{deg}{unit} limit."
+    )
 
 
 def headline(findings: list[Finding], n: int = 3) -> list[Finding]:
