@@ -50,7 +50,7 @@ PHONE_MBIT_S = 16.0
 #: decodes several times faster than real footage.
 GRAIN_STRENGTH = 12
 
-_WORKERS = ("plain", "track_poses")
+_WORKERS = ("plain", "track_poses", "track_poses_1")
 
 
 @dataclass(frozen=True)
@@ -127,13 +127,16 @@ def plain_loop(clip: Path, model_path: Path) -> tuple[int, int]:
     return len(poses), sum(1 for p in poses if p)
 
 
-def formcheck_track_poses(clip: Path, variant: str) -> tuple[int, int]:
-    """``track_poses`` as a library user calls it."""
+def formcheck_track_poses(
+    clip: Path, variant: str, num_poses: int | None = None
+) -> tuple[int, int]:
+    """``track_poses`` as a library user calls it (``num_poses=None``: formcheck's
+    default, which looks for several people to pick the runner)."""
     import numpy as np
 
     from formcheck.pipeline import track_poses
 
-    run = track_poses(clip, variant=variant)
+    run = track_poses(clip, variant=variant, num_poses=num_poses)
     return len(run.track), int(np.count_nonzero(run.track.detected))
 
 
@@ -166,6 +169,8 @@ def worker(method: str, clip: Path, variant: str, out: Path) -> None:
     model_path = models.resolve_model(variant)  # hashes the model; formcheck caches it
     if method == "plain":
         job = lambda: plain_loop(clip, model_path)  # noqa: E731
+    elif method == "track_poses_1":
+        job = lambda: formcheck_track_poses(clip, variant, num_poses=1)  # noqa: E731
     else:
         job = lambda: formcheck_track_poses(clip, variant)  # noqa: E731
     cpu0 = _cpu_s(resource.RUSAGE_SELF)
@@ -454,6 +459,10 @@ def benchmark(args: argparse.Namespace, clip: Path, scratch: Path) -> None:
         Method(
             "plain loop (cv2 + detect_for_video)",
             lambda: run_worker("plain", clip, args.variant, scratch),
+        ),
+        Method(
+            "formcheck track_poses, 1 person (same work)",
+            lambda: run_worker("track_poses_1", clip, args.variant, scratch),
         ),
         Method(
             "formcheck track_poses (in-process)",

@@ -18,6 +18,7 @@ from formcheck.config import DEFAULT as DEFAULT_THRESHOLDS
 from formcheck.config import Thresholds
 from formcheck.gait.clean import clean_track
 from formcheck.gait.events import cadence_spm, detect_events
+from formcheck.gait.events_frontal import detect_frontal_events
 from formcheck.gait.types import CleanTrack, GaitEvent, View
 from formcheck.gait.view import classify_view
 from formcheck.metrics.steps import (
@@ -75,14 +76,27 @@ def analyze_run(
     """Measure a pose run: view, events, per-step and summary metrics."""
     clean = clean_track(run.track, thresholds)
     view = classify_view(
-        clean.xy, clean.visibility, clean.time_s, clean.width, clean.height, thresholds.view,
-        z=run.track.z, kind=overrides.kind, facing=overrides.facing,
+        clean.xy,
+        clean.visibility,
+        clean.time_s,
+        clean.width,
+        clean.height,
+        thresholds.view,
+        z=run.track.z,
+        kind=overrides.kind,
+        facing=overrides.facing,
         treadmill=overrides.treadmill,
     )
     running = view.activity == "running"
-    events = detect_events(clean, view, thresholds) if running else []
-    steps = step_records(clean.xy, clean.time_s, events, view,
-                         runner_height_cm=runner_height_cm)
+    if not running:
+        events = []
+    elif view.kind in ("rear", "front"):
+        events = detect_frontal_events(clean, view)
+    else:
+        events = detect_events(clean, view, thresholds)
+    steps = step_records(
+        clean.xy, clean.time_s, events, view, runner_height_cm=runner_height_cm
+    )
     series = clip_series(clean.xy, view)
     cadence = cadence_spm(events) if events else math.nan
     vis = mean_visibility(run.track.visibility, run.track.detected)
@@ -94,7 +108,9 @@ def analyze_run(
         "n_steps": len(steps),
         "metrics": metrics,
     }
-    return Analysis(run, clean, view, events, steps, series, summary, runner_height_cm, notes)
+    return Analysis(
+        run, clean, view, events, steps, series, summary, runner_height_cm, notes
+    )
 
 
 def analyze_video(
@@ -107,8 +123,12 @@ def analyze_video(
 ) -> Analysis:
     """Decode, detect poses and measure. ``pose_options`` go to :func:`track_poses`."""
     run = track_poses(video_path, thresholds=thresholds, **pose_options)
-    return analyze_run(run, thresholds=thresholds, overrides=overrides,
-                       runner_height_cm=runner_height_cm)
+    return analyze_run(
+        run,
+        thresholds=thresholds,
+        overrides=overrides,
+        runner_height_cm=runner_height_cm,
+    )
 
 
 def _capture_notes(run: PoseRun, clean: CleanTrack, view: View, events) -> list[str]:
@@ -116,27 +136,41 @@ def _capture_notes(run: PoseRun, clean: CleanTrack, view: View, events) -> list[
     notes = []
     track = run.track
     if len(track) and not track.detected.any():
-        notes.append("No person was found. Film the whole body, the runner filling at least "
-                     "half the frame height.")
+        notes.append(
+            "No person was found. Film the whole body, the runner filling at least "
+            "half the frame height."
+        )
     elif track.detection_rate < 0.8:
-        notes.append(f"The runner was found in only {100 * track.detection_rate:.0f}% of "
-                     "frames; keep the whole body in view for the whole clip.")
+        notes.append(
+            f"The runner was found in only {100 * track.detection_rate:.0f}% of "
+            "frames; keep the whole body in view for the whole clip."
+        )
     if view.activity in ("walking", "standing"):
-        notes.append(f"This looks like {view.activity}, not running: running metrics are "
-                     "not reported.")
+        notes.append(
+            f"This looks like {view.activity}, not running: running metrics are "
+            "not reported."
+        )
     if view.kind in ("front", "rear"):
-        notes.append(f"{view.kind.capitalize()} view: posture angles such as trunk lean and "
-                     "foot strike need a side view; pelvic drop, crossover and arm crossing "
-                     "are measured instead.")
+        notes.append(
+            f"{view.kind.capitalize()} view: posture angles such as trunk lean and "
+            "foot strike need a side view; pelvic drop, crossover and arm crossing "
+            "are measured instead."
+        )
     if view.kind == "side" and view.activity == "running" and len(events) < 8:
-        notes.append("Fewer than four steps per foot were found; film at least 10 seconds "
-                     "of steady running for reliable numbers.")
+        notes.append(
+            "Fewer than four steps per foot were found; film at least 10 seconds "
+            "of steady running for reliable numbers."
+        )
     if run.video.fps and run.video.fps < 50:
-        notes.append(f"{run.video.fps:.0f} fps: contact times are only as precise as one "
-                     f"frame ({1000 / run.video.fps:.0f} ms); 60 fps or more is better.")
+        notes.append(
+            f"{run.video.fps:.0f} fps: contact times are only as precise as one "
+            f"frame ({1000 / run.video.fps:.0f} ms); 60 fps or more is better."
+        )
     if clean.swapped.mean() > 0.05 if len(clean) else False:
-        notes.append(f"Left/right leg labels were swapped back in "
-                     f"{100 * clean.swapped.mean():.0f}% of frames.")
+        notes.append(
+            f"Left/right leg labels were swapped back in "
+            f"{100 * clean.swapped.mean():.0f}% of frames."
+        )
     if run.decode_error:
         notes.append(f"The video is damaged: {run.decode_error}.")
     return notes

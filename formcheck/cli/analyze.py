@@ -39,45 +39,69 @@ TABLE_COLUMNS = (
 
 def _choice(value: str, allowed: tuple[str, ...], hint: str) -> str | None:
     if value not in allowed:
-        raise typer.BadParameter(f"must be one of {', '.join(allowed)}", param_hint=hint)
+        raise typer.BadParameter(
+            f"must be one of {', '.join(allowed)}", param_hint=hint
+        )
     return None if value == "auto" else value
 
 
 @app.command()
 def analyze(
-    video: Annotated[Path, typer.Argument(help="Video to analyse (mp4, mov, webm, ...).")],
+    video: Annotated[
+        Path, typer.Argument(help="Video to analyse (mp4, mov, webm, ...).")
+    ],
     csv_path: Annotated[
         Path | None, typer.Option("--csv", help="Write one row per frame to this CSV.")
     ] = None,
     steps_csv: Annotated[
-        Path | None, typer.Option("--steps-csv", help="Write one row per step to this CSV.")
+        Path | None,
+        typer.Option("--steps-csv", help="Write one row per step to this CSV."),
     ] = None,
     json_path: Annotated[
-        Path | None, typer.Option("--json", help="Write the full record to this JSON file.")
+        Path | None,
+        typer.Option("--json", help="Write the full record to this JSON file."),
     ] = None,
-    view: Annotated[str, typer.Option(help="Camera view: auto, side, rear or front.")] = "auto",
+    view: Annotated[
+        str, typer.Option(help="Camera view: auto, side, rear or front.")
+    ] = "auto",
     facing: Annotated[
-        str, typer.Option(help="Side view: direction the runner faces, auto, left or right.")
+        str,
+        typer.Option(
+            help="Side view: direction the runner faces, auto, left or right."
+        ),
     ] = "auto",
     treadmill: Annotated[
         bool | None,
         typer.Option("--treadmill/--overground", help="Say how the clip was filmed."),
     ] = None,
     height_cm: Annotated[
-        float | None, typer.Option(min=80, max=250, help="Runner's height, for cm values.")
+        float | None,
+        typer.Option(min=80, max=250, help="Runner's height, for cm values."),
     ] = None,
     thresholds_file: Annotated[
-        Path | None, typer.Option("--thresholds", help="TOML file overriding thresholds.")
+        Path | None,
+        typer.Option("--thresholds", help="TOML file overriding thresholds."),
     ] = None,
     variant: Annotated[
-        str, typer.Option("--model-variant", "-m", help="Pose model: lite, full or heavy.")
+        str,
+        typer.Option("--model-variant", "-m", help="Pose model: lite, full or heavy."),
     ] = models.DEFAULT_VARIANT,
     model_path: Annotated[
-        Path | None, typer.Option("--model", help="Pose model file (checked by SHA-256).")
+        Path | None,
+        typer.Option("--model", help="Pose model file (checked by SHA-256)."),
     ] = None,
     start: Annotated[float | None, typer.Option(help="Start time in seconds.")] = None,
     end: Annotated[float | None, typer.Option(help="End time in seconds.")] = None,
     stride: Annotated[int, typer.Option(min=1, help="Analyse every Nth frame.")] = 1,
+    max_people: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=10,
+            help="People to look for (1 is fastest; more lets "
+            "formcheck pick the runner out of a crowd). Default: 3.",
+        ),
+    ] = None,
     every: Annotated[
         int, typer.Option(min=1, help="Print every Nth analysed frame in the table.")
     ] = 1,
@@ -97,9 +121,17 @@ def analyze(
     )
     thresholds = load_thresholds(thresholds_file)
     analysis = _run_with_progress(
-        video, quiet, thresholds=thresholds, overrides=overrides,
-        runner_height_cm=height_cm, variant=variant, model_path=model_path,
-        start_s=start, end_s=end, stride=stride,
+        video,
+        quiet,
+        thresholds=thresholds,
+        overrides=overrides,
+        runner_height_cm=height_cm,
+        variant=variant,
+        model_path=model_path,
+        start_s=start,
+        end_s=end,
+        stride=stride,
+        num_poses=max_people,
     )
     if json_path is not None:
         write_json(build_report(analysis), json_path)
@@ -110,8 +142,11 @@ def analyze(
     if not quiet:
         out = Console(highlight=False)
         out.print(frame_table(analysis, every))
-        print_summary(out, analysis, (("JSON", json_path), ("CSV", csv_path),
-                                      ("Steps CSV", steps_csv)))
+        print_summary(
+            out,
+            analysis,
+            (("JSON", json_path), ("CSV", csv_path), ("Steps CSV", steps_csv)),
+        )
 
 
 def _run_with_progress(video: Path, quiet: bool, **options) -> Analysis:
@@ -143,9 +178,15 @@ def _cell(x: float, digits: int = 1) -> str:
 def frame_table(analysis: Analysis, every: int = 1) -> Table:
     """The per-frame table; event frames are always shown and marked."""
     run = analysis.run
-    table = Table(title=f"{Path(run.video.path).name}: frame by frame", header_style="bold")
-    for name, justify in (("frame", "right"), ("time s", "right"), ("person", "left"),
-                          ("event", "left")):
+    table = Table(
+        title=f"{Path(run.video.path).name}: frame by frame", header_style="bold"
+    )
+    for name, justify in (
+        ("frame", "right"),
+        ("time s", "right"),
+        ("person", "left"),
+        ("event", "left"),
+    ):
         table.add_column(name, justify=justify)
     columns = [(n, label) for n, label in TABLE_COLUMNS if n in analysis.series]
     for _, label in columns:
@@ -160,8 +201,10 @@ def frame_table(analysis: Analysis, every: int = 1) -> Table:
             continue
         seen = bool(track.detected[k])
         table.add_row(
-            str(track.frame_index[k]), f"{track.time_s[k]:.3f}",
-            "yes" if seen else "[red]no[/]", "[cyan]" + " ".join(events.get(k, [])) + "[/]",
+            str(track.frame_index[k]),
+            f"{track.time_s[k]:.3f}",
+            "yes" if seen else "[red]no[/]",
+            "[cyan]" + " ".join(events.get(k, [])) + "[/]",
             *(_cell(analysis.series[name][k]) for name, _ in columns),
         )
     return table
@@ -169,8 +212,13 @@ def frame_table(analysis: Analysis, every: int = 1) -> Table:
 
 def _fmt_value(entry: dict, unit: str) -> str:
     v = entry["value"]
-    digits = 0 if unit == "steps/min" else 2 if unit in ("s", "ratio", "leg lengths",
-                                                         "trunk lengths", "hip widths") else 1
+    digits = (
+        0
+        if unit == "steps/min"
+        else 2
+        if unit in ("s", "ratio", "leg lengths", "trunk lengths", "hip widths")
+        else 1
+    )
     text = f"{v:.{digits}f}"
     if entry.get("left") is not None and entry.get("right") is not None:
         text += f"  (L {entry['left']:.{digits}f} / R {entry['right']:.{digits}f})"
@@ -181,16 +229,30 @@ def print_summary(out: Console, analysis: Analysis, outputs) -> None:
     run, view = analysis.run, analysis.view
     v, track = run.video, run.track
     rot = f", rotated {v.rotation}°" if v.rotation else ""
-    out.print(f"[bold]Video[/]   {v.width}x{v.height}{rot}, {v.fps:.2f} fps, "
-              f"{v.duration_s:.2f} s, {v.codec}")
-    out.print(f"[bold]Model[/]   pose_landmarker_{run.model.variant} "
-              f"(sha256 {run.model.sha256[:12]}…)")
-    out.print(f"[bold]Person[/]  found in {int(track.detected.sum())}/{len(track)} frames "
-              f"({100 * track.detection_rate:.0f}%)")
-    where = "treadmill" if view.treadmill else "overground" if view.treadmill is False else "?"
+    out.print(
+        f"[bold]Video[/]   {v.width}x{v.height}{rot}, {v.fps:.2f} fps, "
+        f"{v.duration_s:.2f} s, {v.codec}"
+    )
+    out.print(
+        f"[bold]Model[/]   pose_landmarker_{run.model.variant} "
+        f"(sha256 {run.model.sha256[:12]}…)"
+    )
+    out.print(
+        f"[bold]Person[/]  found in {int(track.detected.sum())}/{len(track)} frames "
+        f"({100 * track.detection_rate:.0f}%)"
+    )
+    where = (
+        "treadmill"
+        if view.treadmill
+        else "overground"
+        if view.treadmill is False
+        else "?"
+    )
     facing = f", facing {view.facing}" if view.facing else ""
-    out.print(f"[bold]View[/]    {view.kind}{facing}, {where}; activity: {view.activity} "
-              f"(confidence {view.confidence:.2f})")
+    out.print(
+        f"[bold]View[/]    {view.kind}{facing}, {where}; activity: {view.activity} "
+        f"(confidence {view.confidence:.2f})"
+    )
     metrics = analysis.summary["metrics"]
     table = Table(title="Form metrics (median over steps)", header_style="bold")
     for col in ("metric", "value", "unit", "steps", "confidence"):
@@ -202,8 +264,13 @@ def print_summary(out: Console, analysis: Analysis, outputs) -> None:
             continue
         unit = METRICS[name].unit
         n = entry.get("n", entry.get("n_frames", ""))
-        table.add_row(name, _fmt_value(entry, unit), unit, str(n),
-                      f"{entry.get('confidence', 0):.2f}")
+        table.add_row(
+            name,
+            _fmt_value(entry, unit),
+            unit,
+            str(n),
+            f"{entry.get('confidence', 0):.2f}",
+        )
     if table.row_count:
         out.print(table)
     if omitted:
