@@ -17,7 +17,7 @@ def rear_runner(fps: float = 30.0, seconds: float = 4.0, cadence: float = 170.0,
     n = len(t)
     xy = np.full((n, 33, 2), np.nan)
     stride = 120.0 / cadence
-    for side, hip, heel, toe, ankle, x, phase in (
+    for _side, hip, heel, toe, ankle, x, phase in (
         ("left", L.LEFT_HIP, L.LEFT_HEEL, L.LEFT_FOOT_INDEX, L.LEFT_ANKLE, 300, 0.0),
         ("right", L.RIGHT_HIP, L.RIGHT_HEEL, L.RIGHT_FOOT_INDEX, L.RIGHT_ANKLE, 340, 0.5),
     ):

@@ -23,6 +23,8 @@ from formcheck.cli._app import app, err_console
 from formcheck.config import load_thresholds
 from formcheck.metrics.registry import METRICS
 from formcheck.report import build_report, frame_rows, step_rows, write_csv, write_json
+from formcheck.rules import HEALTH_NOTE, evaluate, load_rules, threshold_bands
+from formcheck.rules.types import Finding
 
 #: Per-frame columns printed in the terminal table, when measured (the CSV has all).
 TABLE_COLUMNS = (
@@ -50,6 +52,18 @@ def analyze(
     video: Annotated[
         Path, typer.Argument(help="Video to analyse (mp4, mov, webm, ...).")
     ],
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Write report.json, frames.csv, steps.csv, annotated.mp4, "
+            "plots and report.html into this folder.",
+        ),
+    ] = None,
+    rules_file: Annotated[
+        Path | None,
+        typer.Option("--rules", help="TOML file overriding coaching rules."),
+    ] = None,
     csv_path: Annotated[
         Path | None, typer.Option("--csv", help="Write one row per frame to this CSV.")
     ] = None,
@@ -120,6 +134,7 @@ def analyze(
         treadmill=treadmill,
     )
     thresholds = load_thresholds(thresholds_file)
+    rules = load_rules(rules_file)
     analysis = _run_with_progress(
         video,
         quiet,
@@ -133,8 +148,15 @@ def analyze(
         stride=stride,
         num_poses=max_people,
     )
+    findings = evaluate(analysis, rules)
+    if out_dir is not None:
+        _write_bundle(analysis, findings, out_dir, threshold_bands(rules), quiet)
     if json_path is not None:
-        write_json(build_report(analysis), json_path)
+        from formcheck.outputs.bundle import findings_to_json
+
+        report = build_report(analysis)
+        report["findings"] = findings_to_json(findings)
+        write_json(report, json_path)
     if csv_path is not None:
         write_csv(*frame_rows(analysis), csv_path)
     if steps_csv is not None:
@@ -142,10 +164,38 @@ def analyze(
     if not quiet:
         out = Console(highlight=False)
         out.print(frame_table(analysis, every))
-        print_summary(
-            out,
+        outputs = (
+            ("JSON", json_path),
+            ("CSV", csv_path),
+            ("Steps CSV", steps_csv),
+            ("Report folder", out_dir),
+        )
+        print_summary(out, analysis, outputs)
+        print_findings(out, findings)
+
+
+def _write_bundle(
+    analysis: Analysis, findings, out_dir: Path, bands, quiet: bool
+) -> None:
+    from formcheck.outputs.bundle import write_outputs
+
+    if quiet:
+        write_outputs(analysis, findings, out_dir, bands=bands)
+        return
+    with Progress(
+        TextColumn("[bold]drawing[/] annotated video"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("video", total=None)
+        write_outputs(
             analysis,
-            (("JSON", json_path), ("CSV", csv_path), ("Steps CSV", steps_csv)),
+            findings,
+            out_dir,
+            bands=bands,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
 
 
@@ -280,3 +330,49 @@ def print_summary(out: Console, analysis: Analysis, outputs) -> None:
     for label, path in outputs:
         if path is not None:
             out.print(f"[bold]{label}[/]  {path}")
+
+
+SEVERITY_STYLE = {
+    "marked": "bold red",
+    "moderate": "bold dark_orange",
+    "mild": "yellow",
+}
+
+
+def print_findings(out: Console, findings: list[Finding]) -> None:
+    """The ranked findings, last, so they are what a user reads first after a run."""
+    flagged = [f for f in findings if f.status == "flagged"]
+    ok = [f for f in findings if f.status == "ok"]
+    not_judged = [f for f in findings if f.status == "not_judged"]
+    out.rule("[bold]Feedback")
+    if not flagged and ok:
+        out.print(
+            "[green]Nothing to fix in this clip.[/] What is good: "
+            + ", ".join(f.title.lower() for f in ok)
+            + "."
+        )
+    for rank, f in enumerate(flagged, 1):
+        style = SEVERITY_STYLE.get(f.severity or "", "")
+        conf = f.evidence.confidence if f.evidence else 0.0
+        out.print(
+            f"[{style}]{rank}. {f.title}[/] ({f.severity}, confidence {conf:.2f})"
+        )
+        out.print(f"   {f.message}")
+        out.print(f"   [bold]Why:[/] {f.why}")
+        out.print(f"   [bold]Cue:[/] {f.cue}")
+        for drill in f.drills:
+            out.print(f"   [bold]Drill:[/] {drill}")
+        if f.evidence and f.evidence.time_ranges:
+            spans = ", ".join(
+                f"{a:.1f}-{b:.1f} s" for a, b in f.evidence.time_ranges[:4]
+            )
+            out.print(f"   [dim]Where: {spans}[/]")
+    if flagged and ok:
+        out.print("[green]Checked and not seen:[/] "
+                  + ", ".join(f.title.lower() for f in ok) + ".")
+    if not_judged:
+        out.print(
+            f"[dim]Not judged from this clip: "
+            f"{', '.join(f.title.lower() for f in not_judged)}.[/]"
+        )
+    out.print(f"[dim]{HEALTH_NOTE}[/]")
