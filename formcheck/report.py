@@ -39,19 +39,30 @@ def build_report(analysis: Analysis) -> dict:
     frames = []
     for k in range(len(track)):
         detected = bool(track.detected[k])
-        frames.append({
-            "index": int(track.frame_index[k]),
-            "time_s": _num(track.time_s[k], 4),
-            "detected": detected,
-            "landmarks": (
-                [[_num(track.xy[k, j, 0], 2), _num(track.xy[k, j, 1], 2),
-                  _num(track.z[k, j], 2), _num(track.visibility[k, j], 3)]
-                 for j in range(track.xy.shape[1])]
-                if detected else None
-            ),
-            "events": event_at.get(k, []),
-            "metrics": {name: _num(vals[k], 2) for name, vals in analysis.series.items()},
-        })
+        frames.append(
+            {
+                "index": int(track.frame_index[k]),
+                "time_s": _num(track.time_s[k], 4),
+                "detected": detected,
+                "landmarks": (
+                    [
+                        [
+                            _num(track.xy[k, j, 0], 2),
+                            _num(track.xy[k, j, 1], 2),
+                            _num(track.z[k, j], 2),
+                            _num(track.visibility[k, j], 3),
+                        ]
+                        for j in range(track.xy.shape[1])
+                    ]
+                    if detected
+                    else None
+                ),
+                "events": event_at.get(k, []),
+                "metrics": {
+                    name: _num(vals[k], 2) for name, vals in analysis.series.items()
+                },
+            }
+        )
     view = analysis.view
     return {
         "formcheck_version": __version__,
@@ -70,29 +81,43 @@ def build_report(analysis: Analysis) -> dict:
             "legs_swapped_frames": int(analysis.clean.swapped.sum()),
         },
         "view": {
-            "kind": view.kind, "facing": view.facing, "treadmill": view.treadmill,
-            "activity": view.activity, "confidence": _num(view.confidence, 2),
+            "kind": view.kind,
+            "facing": view.facing,
+            "treadmill": view.treadmill,
+            "activity": view.activity,
+            "confidence": _num(view.confidence, 2),
             "reasons": list(view.reasons),
         },
         "runner_height_cm": analysis.runner_height_cm,
         "landmark_names": list(LANDMARK_NAMES),
         "metric_definitions": {
-            name: {"unit": m.unit, "views": list(m.views), "instant": m.instant,
-                   "description": m.description}
+            name: {
+                "unit": m.unit,
+                "views": list(m.views),
+                "instant": m.instant,
+                "description": m.description,
+            }
             for name, m in METRICS.items()
         },
         "summary": _clean_json(analysis.summary),
         "capture_notes": list(analysis.notes),
         "events": [
-            {"type": e.type, "frame": int(track.frame_index[e.frame]),
-             "time_s": _num(e.time_s, 4), "foot": e.foot}
+            {
+                "type": e.type,
+                "frame": int(track.frame_index[e.frame]),
+                "time_s": _num(e.time_s, 4),
+                "foot": e.foot,
+            }
             for e in analysis.events
         ],
         "steps": [
-            {"index": st.index, "foot": st.foot,
-             "ic_frame": int(track.frame_index[st.ic_frame]),
-             "ic_time_s": _num(st.ic_time_s, 4),
-             **{k: _num(v, 4) for k, v in st.values.items()}}
+            {
+                "index": st.index,
+                "foot": st.foot,
+                "ic_frame": int(track.frame_index[st.ic_frame]),
+                "ic_time_s": _num(st.ic_time_s, 4),
+                **{k: _num(v, 4) for k, v in st.values.items()},
+            }
             for st in analysis.steps
         ],
         "frames": frames,
@@ -138,12 +163,19 @@ def frame_rows(analysis: Analysis) -> tuple[list[str], list[list]]:
         header += [f"{lm}_x", f"{lm}_y", f"{lm}_visibility"]
     rows = []
     for k in range(len(track)):
-        row: list = [int(track.frame_index[k]), f"{track.time_s[k]:.4f}",
-                     int(track.detected[k]), " ".join(event_at.get(k, []))]
+        row: list = [
+            int(track.frame_index[k]),
+            f"{track.time_s[k]:.4f}",
+            int(track.detected[k]),
+            " ".join(event_at.get(k, [])),
+        ]
         row += [_fmt(analysis.series[n][k], 2) for n in names]
         for j in range(len(LANDMARK_NAMES)):
-            row += [_fmt(track.xy[k, j, 0], 1), _fmt(track.xy[k, j, 1], 1),
-                    _fmt(track.visibility[k, j], 3) if track.detected[k] else ""]
+            row += [
+                _fmt(track.xy[k, j, 0], 1),
+                _fmt(track.xy[k, j, 1], 1),
+                _fmt(track.visibility[k, j], 3) if track.detected[k] else "",
+            ]
         rows.append(row)
     return header, rows
 
@@ -153,8 +185,16 @@ def step_rows(analysis: Analysis) -> tuple[list[str], list[list]]:
     names = list(dict.fromkeys(k for st in analysis.steps for k in st.values))
     header = ["step", "foot", "ic_frame", "ic_time_s", *names]
     track = analysis.run.track
-    rows = [[st.index, st.foot, int(track.frame_index[st.ic_frame]), f"{st.ic_time_s:.4f}",
-             *(_fmt(st.values.get(n, math.nan), 4) for n in names)] for st in analysis.steps]
+    rows = [
+        [
+            st.index,
+            st.foot,
+            int(track.frame_index[st.ic_frame]),
+            f"{st.ic_time_s:.4f}",
+            *(_fmt(st.values.get(n, math.nan), 4) for n in names),
+        ]
+        for st in analysis.steps
+    ]
     return header, rows
 
 
@@ -163,7 +203,9 @@ def _fmt(x: float, digits: int) -> str:
     return f"{x:.{digits}f}" if math.isfinite(x) else ""
 
 
-def write_csv(header: list[str], rows: list[list], path: str | os.PathLike[str]) -> None:
+def write_csv(
+    header: list[str], rows: list[list], path: str | os.PathLike[str]
+) -> None:
     """Write a table atomically as CSV, blanks for unmeasured values."""
     with atomic_open(path, "w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)

@@ -104,14 +104,20 @@ def score_clip(label: str, runner, scene: SceneParams, tmp: Path) -> dict:
     # Left/right swaps: frames where the swapped labelling fits the truth better. Only
     # frames with the legs apart count (when the ankles pass each other, either
     # labelling fits and the comparison says nothing).
-    apart = np.linalg.norm(gt[:, L.LEFT_ANKLE] - gt[:, L.RIGHT_ANKLE], axis=-1) > 0.25 * leg
+    apart = (
+        np.linalg.norm(gt[:, L.LEFT_ANKLE] - gt[:, L.RIGHT_ANKLE], axis=-1) > 0.25 * leg
+    )
     sel = det & apart
-    same = sum(np.linalg.norm(track.xy[sel][:, a] - gt[sel][:, a], axis=-1)
-               + np.linalg.norm(track.xy[sel][:, b] - gt[sel][:, b], axis=-1)
-               for a, b in SWAP_PAIRS)
-    swapped = sum(np.linalg.norm(track.xy[sel][:, a] - gt[sel][:, b], axis=-1)
-                  + np.linalg.norm(track.xy[sel][:, b] - gt[sel][:, a], axis=-1)
-                  for a, b in SWAP_PAIRS)
+    same = sum(
+        np.linalg.norm(track.xy[sel][:, a] - gt[sel][:, a], axis=-1)
+        + np.linalg.norm(track.xy[sel][:, b] - gt[sel][:, b], axis=-1)
+        for a, b in SWAP_PAIRS
+    )
+    swapped = sum(
+        np.linalg.norm(track.xy[sel][:, a] - gt[sel][:, b], axis=-1)
+        + np.linalg.norm(track.xy[sel][:, b] - gt[sel][:, a], axis=-1)
+        for a, b in SWAP_PAIRS
+    )
     row["swap_rate"] = float(np.mean(swapped < same)) if sel.any() else float("nan")
     return row
 

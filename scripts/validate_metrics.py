@@ -42,8 +42,11 @@ METRICS = [
 def truth_summary(truth: dict, facing: str) -> dict:
     xy = np.array(truth["frames"]["landmarks"])
     t = np.array(truth["frames"]["time_s"])
-    events = [GaitEvent(e["type"], e["foot"], e["frame"], e["time_s"])
-              for e in truth["events"] if e["frame"] < len(t)]
+    events = [
+        GaitEvent(e["type"], e["foot"], e["frame"], e["time_s"])
+        for e in truth["events"]
+        if e["frame"] < len(t)
+    ]
     view = View("side", facing, truth["scene"]["treadmill"], "running", 1.0)
     steps = step_records(xy, t, events, view)
     cadence = truth["runner"]["cadence_spm"]
@@ -52,7 +55,9 @@ def truth_summary(truth: dict, facing: str) -> dict:
 
 def cases(quick: bool):
     base = SceneParams(duration_s=3.0 if quick else 5.0)
-    out = [(name, PRESETS[name], replace(base, seed=k)) for k, name in enumerate(PRESETS)]
+    out = [
+        (name, PRESETS[name], replace(base, seed=k)) for k, name in enumerate(PRESETS)
+    ]
     good = PRESETS["good_form"]
     out += [
         ("good_form, facing left", good, replace(base, facing="left")),
@@ -71,8 +76,12 @@ def metric_rows(quick: bool = False) -> list[dict]:
             analysis = analyze_video(clip.video_path)
             measured = analysis.summary["metrics"]
             truth = truth_summary(clip.truth, scene.facing)
-            row = {"label": label, "view_ok": analysis.view.kind == "side"
-                   and analysis.view.facing == scene.facing, "values": {}}
+            row = {
+                "label": label,
+                "view_ok": analysis.view.kind == "side"
+                and analysis.view.facing == scene.facing,
+                "values": {},
+            }
             for name, _, _ in METRICS:
                 m, t = measured[name].get("value"), truth[name].get("value")
                 row["values"][name] = (m, t)
@@ -103,12 +112,17 @@ def render_metrics_markdown(rows: list[dict]) -> str:
             errors[name].append(m - t)
             cells.append(f"{m - t:+.2f}")
         lines.append(f"| {r['label']} | " + " | ".join(cells) + " |")
-    med = [f"{np.median(np.abs(errors[n])):.2f}" if errors[n] else "–" for n, _, _ in METRICS]
+    med = [
+        f"{np.median(np.abs(errors[n])):.2f}" if errors[n] else "–"
+        for n, _, _ in METRICS
+    ]
     tol = [f"{t}" if t is not None else "n/a" for _, _, t in METRICS]
     ok = []
     for name, _, t in METRICS:
         e = np.abs(errors[name])
-        ok.append(f"{100 * np.mean(e <= t):.0f}%" if (t is not None and e.size) else "–")
+        ok.append(
+            f"{100 * np.mean(e <= t):.0f}%" if (t is not None and e.size) else "–"
+        )
     lines += [
         "| **median abs error** | " + " | ".join(med) + " |",
         "| **tolerance** | " + " | ".join(tol) + " |",
@@ -117,7 +131,12 @@ def render_metrics_markdown(rows: list[dict]) -> str:
     ]
     # Sensitivity of the metrics MediaPipe reads with a known bias.
     by_label = {r["label"]: r["values"] for r in rows}
-    if {"good_form", "looking_down", "hunched", "overstride_heel_strike"} <= by_label.keys():
+    if {
+        "good_form",
+        "looking_down",
+        "hunched",
+        "overstride_heel_strike",
+    } <= by_label.keys():
         g, d = by_label["good_form"], by_label["looking_down"]
         h, o = by_label["hunched"], by_label["overstride_heel_strike"]
 

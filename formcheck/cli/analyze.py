@@ -368,8 +368,11 @@ def print_findings(out: Console, findings: list[Finding]) -> None:
             )
             out.print(f"   [dim]Where: {spans}[/]")
     if flagged and ok:
-        out.print("[green]Checked and not seen:[/] "
-                  + ", ".join(f.title.lower() for f in ok) + ".")
+        out.print(
+            "[green]Checked and not seen:[/] "
+            + ", ".join(f.title.lower() for f in ok)
+            + "."
+        )
     if not_judged:
         out.print(
             f"[dim]Not judged from this clip: "

@@ -62,8 +62,10 @@ class CleanTrack:
         }
         for name, shape in shapes.items():
             if getattr(self, name).shape != shape:
-                raise ValueError(f"CleanTrack.{name} has shape {getattr(self, name).shape}, "
-                                 f"expected {shape}")
+                raise ValueError(
+                    f"CleanTrack.{name} has shape {getattr(self, name).shape}, "
+                    f"expected {shape}"
+                )
 
     def __len__(self) -> int:
         return len(self.frame_index)
