@@ -212,13 +212,13 @@ def track_poses(
 
 
 def default_detect_threads() -> int:
-    """Pose detectors run in parallel: one per core, at most two.
+    """How many pose detectors run in parallel on alternating frames: one.
 
-    MediaPipe's inference is effectively single-threaded and releases the GIL, so two
-    detectors on alternating frames use both cores of a laptop. More rarely pays: the
-    decoder needs a share of the CPU too.
+    Measured on a 2-core machine (benchmarks/README.md): two detectors cost ~20 %
+    more CPU and were no faster end to end, because decoding already keeps the second
+    core busy. On a machine with many cores, ``detect_threads=2`` may pay off.
     """
-    return max(1, min(2, os.cpu_count() or 1))
+    return 1
 
 
 def _detector_thread(

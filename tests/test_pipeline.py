@@ -118,3 +118,16 @@ def test_a_frame_without_a_person_is_kept_as_undetected(tmp_path):
     assert track.detected[:15].mean() >= 0.9
     assert not track.detected[16:].any()
     assert np.isnan(track.xy[~track.detected]).all()
+
+
+def test_two_detectors_on_alternating_frames_agree_with_one(good_form_run):
+    run2 = track_poses(SAMPLES / "good_form.mp4", detect_threads=2)
+    np.testing.assert_array_equal(
+        run2.track.frame_index, good_form_run.track.frame_index
+    )
+    assert run2.track.detection_rate >= 0.98
+    both = run2.track.detected & good_form_run.track.detected
+    diff = np.linalg.norm(
+        run2.track.xy[both][:, TORSO] - good_form_run.track.xy[both][:, TORSO], axis=-1
+    )
+    assert np.median(diff) < 5.0  # pixels, on a 170 px leg

@@ -252,7 +252,13 @@ class FrameOverlay:
         ear = (xy[L.LEFT_EAR] + xy[L.RIGHT_EAR]) / 2
         eye = (xy[L.LEFT_EYE] + xy[L.RIGHT_EYE]) / 2
         pitch = self._series("head_pitch_deg", k)
-        if math.isfinite(pitch):
+        # The head line is drawn only when looking down was flagged: the raw ear-eye
+        # angle differs between heads by 20 degrees at rest (docs/metrics.md), so a
+        # bare "head 25 deg up" on a level head would only confuse.
+        looking_down = any(
+            f.id == "looking_down" and f.status == "flagged" for f in self.findings
+        )
+        if looking_down and math.isfinite(pitch):
             A.draw_segment_from_horizontal(
                 frame,
                 ear,
@@ -261,7 +267,7 @@ class FrameOverlay:
                 "head",
                 style=style,
                 label_at_end=True,
-                text=f"head {abs(pitch):.0f}° {'down' if pitch > 0 else 'up'}",
+                text=f"head line {pitch:+.0f}°",
             )
         landing = [m for m in markers if m.event.type == "initial_contact"]
         leg = landing[0].event.foot if landing else (self.near or "left")
