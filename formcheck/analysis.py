@@ -166,11 +166,6 @@ def _capture_notes(run: PoseRun, clean: CleanTrack, view: View, events) -> list[
             f"{run.video.fps:.0f} fps: contact times are only as precise as one "
             f"frame ({1000 / run.video.fps:.0f} ms); 60 fps or more is better."
         )
-    if clean.swapped.mean() > 0.05 if len(clean) else False:
-        notes.append(
-            f"Left/right leg labels were swapped back in "
-            f"{100 * clean.swapped.mean():.0f}% of frames."
-        )
     if run.decode_error:
         notes.append(f"The video is damaged: {run.decode_error}.")
     return notes

@@ -37,8 +37,11 @@ class CleaningThresholds:
     cutoff_hz: float
     max_cutoff_nyquist: float
     filter_order: int
-    swap_penalty_ll: float
-    swap_prior_ll_per_s: float
+    swap_min_step_s: float
+    swap_crossing_prominence_ll: float
+    swap_min_separation_ll: float
+    outlier_window_s: float
+    outlier_min_ll: float
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class EventThresholds:
     min_step_s: float
     max_step_s: float
     hinge_window_s: float
+    kink_through_filter: bool
     footprint_tol_ll: float
 
 

@@ -60,17 +60,27 @@ def test_events_on_exact_landmarks(fps, facing, treadmill):
     assert abs(cad - true_cad) / true_cad < (0.025 if fps < 25 else 0.01)
 
 
-def test_events_at_240_fps_within_40_ms():
-    track, truth = synth_track(fps=240.0, facing="left", duration_s=2.5)
+@pytest.mark.parametrize("fps", [60.0, 240.0])
+def test_event_timing_does_not_depend_on_the_frame_rate(fps):
+    track, truth = synth_track(fps=fps, facing="left", duration_s=2.5)
     events = detect_events(clean_track(track), side("left"))
     gt = scored_truth(truth, track)
-    # The 6 Hz filter rounds the landing, so the timing is biased by ~+25 ms (IC) and
-    # ~-20 ms (TO): fine at 24-30 fps, ~6 frames at 240 fps (known shortfall).
-    # Measured 11/12 (the last contact runs into the clip's end).
-    assert found_fraction(events, truth, track, 240.0, tol_frames=10) >= 0.9
-    assert len([e for e in events if e.type == "initial_contact"]) >= sum(
-        e["type"] == "initial_contact" for e in gt
-    )
+    # The kink fit no longer drifts into the contact (it did by +25 ms at IC / -20 ms
+    # at TO at >= 60 fps). Measured on exact landmarks at 30-240 fps: IC -14..-16 ms,
+    # TO +1..+12 ms (the synthetic foot touches down tangentially, so no power-law
+    # hinge fits it exactly).
+    errors = {}
+    for kind in ("initial_contact", "toe_off"):
+        m = match_events(
+            [e for e in events if e.type == kind],
+            [e for e in gt if e["type"] == kind],
+            fps,
+            round(0.05 * fps),
+        )
+        assert m["found"] >= m["n_true"] - 1 > 0  # one may be cut by the clip's end
+        errors[kind] = np.mean(m["errors_ms"])
+    assert abs(errors["initial_contact"]) < 20
+    assert abs(errors["toe_off"]) < 20
     assert abs(cadence_spm(events) - 172) / 172 < 0.01
 
 
@@ -144,23 +154,68 @@ def test_step_timing():
 # --- end to end through MediaPipe -------------------------------------------------
 
 
+_RENDERED: dict[str, tuple] = {}
+
+
+def rendered_runner(tmp_path_factory, facing: str):
+    """The good-form runner, 30 fps, 4 s, through MediaPipe (once per facing)."""
+    if facing not in _RENDERED:
+        from formcheck.pipeline import track_poses
+        from formcheck.synth import PRESETS, SceneParams, write_clip
+
+        scene = SceneParams(duration_s=4.0, facing=facing)
+        path = tmp_path_factory.mktemp("run") / "run.mp4"
+        clip = write_clip(path, PRESETS["good_form"], scene)
+        _RENDERED[facing] = (track_poses(clip.video_path).track, clip.truth)
+    return _RENDERED[facing]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("facing", ["left", "right"])
-def test_events_on_rendered_runner_through_mediapipe(tmp_path, facing):
-    from formcheck.pipeline import track_poses
-    from formcheck.synth import PRESETS, SceneParams, write_clip
-
-    scene = SceneParams(duration_s=4.0, facing=facing)
-    clip = write_clip(tmp_path / "run.mp4", PRESETS["good_form"], scene)
-    track = track_poses(clip.video_path).track
+def test_events_on_rendered_runner_through_mediapipe(tmp_path_factory, facing):
+    track, truth = rendered_runner(tmp_path_factory, facing)
     events = detect_events(clean_track(track), side(facing))
-    # Measured with the multi-person pipeline: 71 % / 67 % of IC+TO within +-1 frame
-    # (right / left), 95 % / 100 % within +-3 frames; cadence +0.8 % / -0.2 %. The
-    # issue's target (95 % within +-1 frame) is not met; the bounds leave a margin.
-    assert found_fraction(events, clip.truth, track, 30.0, tol_frames=1) >= 0.55
-    assert found_fraction(events, clip.truth, track, 30.0, tol_frames=3) >= 0.85
+    # Measured: 90 % / 76 % of IC+TO within +-1 frame (left / right), 95 % / 86 %
+    # within +-2, 95 % / 90 % within +-3; cadence -0.4 % / +0.3 %. The target (95 %
+    # within +-1 frame) is not met: MediaPipe's feet reach the ground ~30 ms early on
+    # this runner (see docs/validation.md). The bounds leave a margin.
+    assert found_fraction(events, truth, track, 30.0, tol_frames=1) >= 0.65
+    assert found_fraction(events, truth, track, 30.0, tol_frames=3) >= 0.85
     cad = cadence_spm(events)
     assert abs(cad - 172) / 172 < 0.015
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("facing", ["left", "right"])
+def test_per_side_overstride_agrees_on_a_symmetric_runner(tmp_path_factory, facing):
+    from validate_events import label_accuracy
+
+    from formcheck.gait.clean import _apply_swaps
+    from formcheck.metrics.steps import step_records
+
+    track, truth = rendered_runner(tmp_path_factory, facing)
+    clean = clean_track(track)
+    view = side(facing)
+    steps = step_records(clean.xy, clean.time_s, detect_events(clean, view), view)
+    median = {
+        foot: float(
+            np.nanmedian([s.values["overstride_ll"] for s in steps if s.foot == foot])
+        )
+        for foot in ("left", "right")
+    }
+    # Measured: left 0.21 / right 0.18 (facing left), 0.16 / 0.18 (facing right);
+    # true 0.14. Before the L/R repair was rebuilt, one side read -0.65 (the other
+    # foot's ankle). What remains is MediaPipe's far foot, which it places up to ~0.1
+    # leg lengths behind the truth around landing: over all 14 rendered clips of
+    # docs/validation.md |left - right| is 0.00-0.17 (median 0.08).
+    assert abs(median["left"] - median["right"]) < 0.1
+    for value in median.values():
+        assert 0.0 < value < truth["summary"]["overstride_ll"] + 0.15
+    # And the labels themselves (frames with the feet apart): measured 59 % -> 99 %
+    # (left), 76 % -> 100 % (right).
+    raw = np.where(track.detected[:, None, None], track.xy.astype(float), np.nan)
+    repaired, _ = _apply_swaps(raw, track.visibility, clean.swapped)
+    assert label_accuracy(repaired, truth) >= 95.0
 
 
 @pytest.mark.slow
@@ -175,3 +230,32 @@ def test_cadence_on_the_real_treadmill_clip():
     events = detect_events(clean_track(track), side("left"))
     cad = cadence_spm(events)
     assert abs(cad - label["cadence_spm"]) / label["cadence_spm"] < 0.02
+
+
+@pytest.mark.parametrize("through_filter", [False, True])
+def test_kink_fit_is_not_delayed_by_the_filter(through_filter):
+    from formcheck.config import DEFAULT, replace_section
+
+    track, truth = synth_track(fps=240.0, facing="right", duration_s=2.5)
+    th = replace_section(DEFAULT, "events", kink_through_filter=through_filter)
+    events = detect_events(clean_track(track), side("right"), th)
+    gt = scored_truth(truth, track)
+    for kind in ("initial_contact", "toe_off"):
+        m = match_events(
+            [e for e in events if e.type == kind],
+            [e for e in gt if e["type"] == kind],
+            240.0,
+            24,
+        )
+        # Measured (plain / through the filter): IC -14 / -11 ms, TO +12 / +13 ms.
+        # Before the fit used one fixed set of samples: IC +28 ms, TO -23 ms.
+        assert abs(np.mean(m["errors_ms"])) < 20
+
+
+def test_contacts_one_after_the_other_are_not_duplicates():
+    from formcheck.gait.events import _Contact, _dedupe
+
+    late_landing = [_Contact("right", 1.73, 1.89), _Contact("left", 1.92, 2.19)]
+    assert _dedupe(late_landing, 0.2) == late_landing
+    same = [_Contact("left", 1.00, 1.25), _Contact("left", 1.05, 1.20)]
+    assert _dedupe(same, 0.2) == [same[0]]

@@ -23,15 +23,24 @@ at any frame rate, camera distance and resolution, facing either way.
    ``contact_height_ll``. A threshold crossing fires early at landing and late at
    take-off, so each event is refined to the *kink* of the height curve: a hinge
    ``c + a * max(0, t_k - t)**p`` (landing; mirrored for take-off) is fitted to the
-   samples within ``hinge_window_s``, ``t_k`` searched at 1/20 frame, ``p`` in
-   {1, 1.5, 2} (1: landing with vertical speed, 2: a foot that comes down
-   tangentially, as a retracting running foot nearly does). This avoids the two
-   classic traps: the ankle is lowest near mid-stance on a treadmill, not at contact,
-   and the foot's most forward point comes *before* contact (late-swing retraction).
+   samples within ``hinge_window_s`` of the crossing, ``t_k`` searched at 1/20 frame,
+   ``p`` in {1, 1.5, 2} (1: landing with vertical speed, 2: a foot that comes down
+   tangentially). The samples are one fixed set for every candidate ``t_k``: a
+   window that slid with ``t_k`` could sit on the flat part alone and fit it
+   perfectly, which dragged the fit toward the contact's middle (the +25 ms IC /
+   -20 ms TO "filter delay" of earlier versions, on exact landmarks at >= 60 fps;
+   now -11..-16 ms IC and +1..+13 ms TO at 30-240 fps). Optionally
+   (``kink_through_filter``) the hinge is passed through the cleaning's zero-phase
+   low-pass before it is compared with the (filtered) data; on exact landmarks it
+   changes the bias by only 2-5 ms, and on MediaPipe's rendered runners it lost 12
+   points of IC within +-1 frame, so it is off by default. This avoids the classic
+   traps too: the ankle is lowest near mid-stance on a treadmill, not at contact, and
+   the foot's most forward point comes *before* contact (late-swing retraction).
 4. **Feet and plausibility.** Contacts starting within ``min_step_s`` of the previous
-   one are duplicates (the shorter is dropped). Running alternates feet, so within
-   each unbroken run of steps (no step longer than ``max_step_s``) feet alternate,
-   the parity chosen to agree with most of the footprints' labels.
+   one and overlapping it in time are duplicates (the shorter is dropped). Running
+   alternates feet, so within each unbroken run of steps (no step longer than
+   ``max_step_s``) feet alternate, the parity chosen to agree with most of the
+   footprints' labels.
 """
 
 from __future__ import annotations
@@ -39,9 +48,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import signal
 
 from formcheck.config import DEFAULT, Thresholds
-from formcheck.gait.clean import leg_length_px
+from formcheck.gait.clean import effective_cutoff_hz, leg_length_px
 from formcheck.gait.types import CleanTrack, GaitEvent, View
 from formcheck.pose.landmarks import Landmark as L
 
@@ -51,9 +61,11 @@ _FEET = {
 }
 #: Sub-frame resolution of the kink search, in frames.
 _KINK_STEP_FRAMES = 0.05
-#: Shapes of the approach to the ground tried by the hinge fit: 1 is a landing with
-#: vertical speed (a corner), 2 a foot that touches down tangentially (speed ~0).
-_HINGE_POWERS = (1.0, 1.5, 2.0)
+#: Shapes of the approach to the ground tried by the hinge fit, each a tuple of powers
+#: fitted together: 1 is a landing with vertical speed (a corner), 2 a foot that
+#: touches down tangentially (speed ~0). Two-term shapes ((1, 2), (2, 3)) fit exact
+#: landmarks better but double the timing SD on MediaPipe's noisy feet.
+_HINGE_POWERS = ((1.0,), (1.5,), (2.0,))
 #: A foot point stands on the ground if it moves over the ground slower than this
 #: fraction of the running speed (a swinging foot moves at about twice the speed).
 _STILL_FRACTION = 1.0
@@ -119,27 +131,46 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
 
 
 def _kink_time(
-    t: np.ndarray, h: np.ndarray, guess: float, window: float, landing: bool, dt: float
+    t: np.ndarray,
+    h: np.ndarray,
+    guess: float,
+    window: float,
+    landing: bool,
+    dt: float,
+    sos: np.ndarray | None = None,
 ) -> float:
-    """Least-squares hinge fit of ``h(t)`` near ``guess``; the hinge time."""
-    sel = np.isfinite(h) & (np.abs(t - guess) <= 2 * window)
-    ts, hs = t[sel], h[sel]
-    if len(ts) < 4:
+    """Least-squares hinge fit of ``h(t)`` near ``guess``; the hinge time.
+
+    If ``sos`` is given, ``h`` is a zero-phase filtered signal (``sosfiltfilt`` with
+    these sections, as :func:`formcheck.gait.clean.clean_track` does) and the hinge
+    model is passed through the same filter before it is compared with ``h``, so the
+    filter's rounding of the corner cannot move the fit.
+    """
+    # One fixed set of samples for every candidate, so the costs compare: a window
+    # that slid with the candidate could sit on the flat part alone and fit perfectly.
+    pad = 0.0 if sos is None else 0.15
+    span = np.abs(t - guess) <= window + pad
+    ts = t[span]
+    fit = np.isfinite(h[span]) & (np.abs(ts - guess) <= window)
+    hs = h[span][fit]
+    if fit.sum() < 4 or (sos is not None and len(ts) <= 3 * (2 * len(sos) + 1)):
         return guess
     best, best_t = np.inf, guess
     step = max(_KINK_STEP_FRAMES * dt, window / 100)
     for tk in np.arange(guess - window, guess + window + 1e-12, step):
-        near = np.abs(ts - tk) <= window
-        if near.sum() < 4:
+        lag = np.maximum(0.0, (tk - ts) if landing else (ts - tk)) / window
+        if not np.ptp(lag[fit]) > 0:
             continue
-        lag = np.maximum(0.0, (tk - ts[near]) if landing else (ts[near] - tk)) / window
-        for power in _HINGE_POWERS:
-            a = np.column_stack([np.ones(near.sum()), lag**power])
-            coef, *_ = np.linalg.lstsq(a, hs[near], rcond=None)
-            if coef[1] <= 0:
+        for powers in _HINGE_POWERS:
+            g = np.column_stack([lag**q for q in powers])
+            if sos is not None:
+                g = signal.sosfiltfilt(sos, g, axis=0)
+            a = np.column_stack([np.ones(fit.sum()), g[fit]])
+            coef, *_ = np.linalg.lstsq(a, hs, rcond=None)
+            if coef[1:].sum() <= 0:
                 continue
-            r = hs[near] - a @ coef
-            cost = float(r @ r) / near.sum()
+            r = hs - a @ coef
+            cost = float(r @ r)
             if cost < best:
                 best, best_t = cost, float(tk)
     return best_t
@@ -273,6 +304,7 @@ def _footprint_contacts(
     dt = 1.0 / clean.fps
     heights, rel, _ = _lowest_points(clean, forward, th)
     speed = _ground_speed(t, heights, rel, e.contact_height_ll)
+    sos = _clean_filter(clean.fps, th) if e.kink_through_filter else None
     if not np.isfinite(speed):
         return []
     ground = {f: rel[f] + speed * t for f in rel}
@@ -308,19 +340,31 @@ def _footprint_contacts(
         if not e.min_contact_s <= duration <= e.max_contact_s:
             continue
         w = min(e.hinge_window_s, 0.5 * duration)
-        ic = _kink_time(t, h, ic0, w, landing=True, dt=dt)
-        to = _kink_time(t, h, to0, w, landing=False, dt=dt)
+        ic = _kink_time(t, h, ic0, w, landing=True, dt=dt, sos=sos)
+        to = _kink_time(t, h, to0, w, landing=False, dt=dt, sos=sos)
         if to <= ic:
             ic, to = ic0, to0
         out.append(_Contact(label, ic, to))
     return out
 
 
+def _clean_filter(fps: float, th: Thresholds) -> np.ndarray | None:
+    """The low-pass sections :func:`~formcheck.gait.clean.clean_track` applied."""
+    cutoff = effective_cutoff_hz(fps, th)
+    if fps <= 0 or cutoff <= 0:
+        return None
+    return signal.butter(
+        th.cleaning.filter_order, cutoff, btype="low", fs=fps, output="sos"
+    )
+
+
 def _dedupe(contacts: list[_Contact], min_step_s: float) -> list[_Contact]:
-    """Drop contacts that start too soon after the previous one (same ground contact)."""
+    """Drop contacts that start too soon after the previous one *and* overlap it in
+    time (the same ground contact seen twice); the longer one is kept. Two contacts
+    one after the other are two steps, even if a landing was timed late."""
     out: list[_Contact] = []
     for c in sorted(contacts, key=lambda c: c.ic_s):
-        if out and c.ic_s - out[-1].ic_s < min_step_s:
+        if out and c.ic_s - out[-1].ic_s < min_step_s and c.ic_s < out[-1].to_s:
             prev = out[-1]
             if (c.to_s - c.ic_s) > (prev.to_s - prev.ic_s):
                 out[-1] = c
