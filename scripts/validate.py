@@ -215,13 +215,16 @@ def render_markdown(
         out += [
             "",
             "Checked by eye: `grass_side_female_lowres.mp4` — the runner leaves the frame at "
-            "frame 33 of 47, so 70% is every frame she is in; `no_person_bird.mp4` — "
+            "frame 33 of 47 (she is in frames 0-32 only); `no_person_bird.mp4` — "
             "MediaPipe fires on the cockatoo's face in about a third of the frames (legs "
             "invisible, hips off-frame) and all of those are rejected; "
             "`rear_park_runner.mp4` — "
             "the runner is cut by the frame edge in frames 0-1 and from frame ~314 on is a "
             "tiny figure far down the avenue (rejected as too small); `walking_side.mp4` — "
-            "the walker is only partly in frame until frame ~36 and has left after ~342.",
+            "the walker is only partly in frame until frame ~36 and has left after ~342; "
+            "`multi_person_vp9.mp4` — the percentage counts the one person formcheck "
+            "chose to analyse (the woman walking across, in view for about 60% of the "
+            "clip), not everyone in view.",
             "",
         ]
     return "\n".join(out)
@@ -252,7 +255,7 @@ def main() -> int:
         render_metrics_markdown(metric_rows(args.quick)),
     ]
     text = render_markdown(synth_rows, real_rows, time.perf_counter() - t0)
-    text += "\n" + "\n".join(sections)
+    text += "\n" + "\n\n".join(s.strip() + "\n" for s in sections)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text + "\n", encoding="utf-8")
     print(f"wrote {args.out}", file=sys.stderr)
