@@ -162,32 +162,40 @@ def test_findings_are_ranked_and_headline_takes_the_top_three():
 
 def test_asymmetry_needs_a_significant_left_right_difference():
     rules = load_rules()
+    rear = View("rear", None, False, "running", 0.9)
     noisy = {
-        "contact_time_s": [
-            0.30,
-            0.22,
-            0.24,
-            0.30,
-            0.30,
-            0.24,
-            0.22,
-            0.26,
-            0.30,
-            0.22,
-            0.26,
-            0.28,
+        "step_time_s": [
+            0.40,
+            0.32,
+            0.34,
+            0.40,
+            0.40,
+            0.34,
+            0.32,
+            0.36,
+            0.40,
+            0.32,
+            0.36,
+            0.38,
         ]
     }
-    a = fake_analysis({"contact_time_s": 0.26}, per_step=noisy)
-    a.summary["metrics"]["contact_time_s"]["asymmetry_pct"] = 12.0
+    a = fake_analysis({"step_time_s": 0.36}, per_step=noisy, view=rear)
+    a.summary["metrics"]["step_time_s"]["asymmetry_pct"] = 12.0
     assert by_id(evaluate(a, rules))["asymmetry"].status == "ok"
-    steady = {"contact_time_s": [0.30, 0.24, 0.31, 0.23, 0.29, 0.25] * 2}
-    b = fake_analysis({"contact_time_s": 0.27}, per_step=steady)
-    b.summary["metrics"]["contact_time_s"].update(
-        asymmetry_pct=22.0, left=0.30, right=0.24
+    steady = {"step_time_s": [0.40, 0.34, 0.41, 0.33, 0.39, 0.35] * 2}
+    b = fake_analysis({"step_time_s": 0.37}, per_step=steady, view=rear)
+    b.summary["metrics"]["step_time_s"].update(
+        asymmetry_pct=16.0, left=0.40, right=0.34
     )
     f = by_id(evaluate(b, rules))["asymmetry"]
-    assert f.status == "flagged" and "22%" in f.message
+    assert f.status == "flagged" and "16%" in f.message
+
+
+def test_asymmetry_is_not_judged_from_a_side_view():
+    a = fake_analysis({"step_time_s": 0.37})
+    a.summary["metrics"]["step_time_s"]["asymmetry_pct"] = 30.0
+    f = by_id(evaluate(a, load_rules()))["asymmetry"]
+    assert f.status == "not_judged" and "side view" in f.message
 
 
 def test_time_ranges_point_at_the_affected_steps():
