@@ -14,7 +14,8 @@ import av
 import numpy as np
 import pytest
 
-from formcheck.metrics.frames import frame_metrics
+from formcheck.gait.view import infer_facing
+from formcheck.metrics.posture import trunk_lean
 from formcheck.pipeline import track_poses
 from formcheck.pose.landmarks import Landmark as L
 from formcheck.synth import PRESETS, SceneParams, ground_truth
@@ -59,10 +60,10 @@ def test_sample_landmarks_are_close_to_the_rendered_truth(good_form_run):
 
 
 def test_facing_and_trunk_lean_are_read_from_the_sample(good_form_run):
-    m = frame_metrics(good_form_run.track)
-    assert m.facing == "right"
+    track = good_form_run.track
+    assert infer_facing(track.xy)[0] == "right"
     # Rendered trunk lean 5 deg; MediaPipe's hip/shoulder points put it within a few.
-    assert np.nanmedian(m.columns["trunk_lean_deg"]) == pytest.approx(5.0, abs=3.0)
+    assert np.nanmedian(trunk_lean(track.xy, 1.0)) == pytest.approx(5.0, abs=3.0)
 
 
 def _write_phone_clip(path: Path, scene: SceneParams, runner, rotation_cw: int) -> None:
@@ -99,7 +100,7 @@ def test_portrait_phone_clip_is_analysed_upright(tmp_path, rotation_cw):
     assert run.track.detection_rate >= 0.9
     truth = ground_truth(runner, scene)
     assert np.median(_errors_ll(run.track, truth, TORSO)) < 0.06
-    assert frame_metrics(run.track).facing == "left"
+    assert infer_facing(run.track.xy)[0] == "left"
 
 
 def test_a_frame_without_a_person_is_kept_as_undetected(tmp_path):
