@@ -299,17 +299,6 @@ def test_classify_track_accepts_pose_track_and_clean_track():
         assert (v.kind, v.facing, v.activity) == ("side", "left", "running")
 
 
-def test_frame_metrics_uses_the_view_facing():
-    from formcheck.metrics.frames import frame_metrics
-    from formcheck.metrics.frames import infer_facing as frames_facing
-
-    xy, vis, z, t = make_person(60, facing="left")
-    track = _pose_track(xy, vis, z, t)
-    assert frames_facing(track) == "left"
-    assert frame_metrics(track).facing == "left"
-    assert frames_facing(PoseTrack.empty()) == "unknown"
-
-
 # --------------------------------------------------------------------------- slow
 
 
