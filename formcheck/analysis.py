@@ -145,6 +145,18 @@ def _capture_notes(run: PoseRun, clean: CleanTrack, view: View, events) -> list[
             f"The runner was found in only {100 * track.detection_rate:.0f}% of "
             "frames; keep the whole body in view for the whole clip."
         )
+    sel = run.selection
+    others = [
+        t
+        for t in (sel.tracks if sel else ())
+        if t.eligible and t.track_id != sel.chosen
+    ]
+    if sel is not None and sel.chosen >= 0 and others:
+        notes.append(
+            f"{len(others) + 1} people were in view; formcheck analysed the one "
+            f"{'running' if view.activity == 'running' else 'moving'} for longest "
+            "and ignored the others. Film the runner alone for the best results."
+        )
     if view.activity in ("walking", "standing"):
         notes.append(
             f"This looks like {view.activity}, not running: running metrics are "

@@ -62,3 +62,15 @@ def test_portrait_treadmill_clip_is_upright():
     # Upright: the head is above the hips, the hips above the ankles.
     assert np.all(xy[:, 0, 1] < xy[:, 23, 1])
     assert np.all(xy[:, 23, 1] < xy[:, 27, 1])
+
+
+def test_several_people_are_noted_and_only_one_is_analysed():
+    from formcheck.analysis import analyze_video
+
+    analysis = analyze_video(CLIPS / "multi_person_vp9.mp4")
+    assert any("people were in view" in note for note in analysis.notes)
+    chosen = analysis.run.selection.chosen
+    assert chosen >= 0
+    # Every detected frame belongs to the one chosen person.
+    track_ids = set(analysis.run.selection.track_id[analysis.run.selection.track_id >= 0])
+    assert chosen in track_ids
