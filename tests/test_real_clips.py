@@ -69,8 +69,6 @@ def test_several_people_are_noted_and_only_one_is_analysed():
 
     analysis = analyze_video(CLIPS / "multi_person_vp9.mp4")
     assert any("people were in view" in note for note in analysis.notes)
-    chosen = analysis.run.selection.chosen
-    assert chosen >= 0
-    # Every detected frame belongs to the one chosen person.
-    track_ids = set(analysis.run.selection.track_id[analysis.run.selection.track_id >= 0])
-    assert chosen in track_ids
+    selection = analysis.run.selection
+    assert selection.chosen >= 0
+    assert sum(t.eligible for t in selection.tracks) >= 2
