@@ -18,6 +18,7 @@ from formcheck.gait.types import GaitEvent, View
 from formcheck.metrics import posture as P
 from formcheck.metrics.registry import METRICS
 from formcheck.pose.landmarks import Landmark as L
+from formcheck.pose.plausibility import LOWER_BODY
 
 #: Body height / hip-to-ankle leg length (Winter's anthropometry: leg = 0.491 H).
 HEIGHT_PER_LEG = 1 / 0.491
@@ -384,14 +385,5 @@ def mean_visibility(visibility: np.ndarray, detected: np.ndarray) -> float:
     """Mean visibility of the limb landmarks over detected frames (0 if none)."""
     if not detected.any():
         return 0.0
-    limbs = [
-        L.LEFT_HIP,
-        L.RIGHT_HIP,
-        L.LEFT_KNEE,
-        L.RIGHT_KNEE,
-        L.LEFT_ANKLE,
-        L.RIGHT_ANKLE,
-        L.LEFT_SHOULDER,
-        L.RIGHT_SHOULDER,
-    ]
+    limbs = [*LOWER_BODY, L.LEFT_SHOULDER, L.RIGHT_SHOULDER]
     return float(np.mean(visibility[detected][:, limbs]))
