@@ -87,6 +87,7 @@ class SelectThresholds:
     """How several people are told apart and the runner chosen (formcheck.pose.select)."""
 
     max_people: int
+    census_every_s: float
     duplicate_max_dist_body: float
     duplicate_min_iou: float
     link_max_dist_body: float

@@ -16,3 +16,7 @@ class VideoError(FormcheckError):
 
 class ModelError(FormcheckError):
     """The pose model could not be found, fetched or verified."""
+
+
+class PoseError(FormcheckError):
+    """Pose estimation failed for a reason outside the video (e.g. a worker died)."""

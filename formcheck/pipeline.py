@@ -2,14 +2,20 @@
 
 Decoding runs in a reader thread that feeds a bounded queue, so PyAV decodes the next
 frames while MediaPipe works on the current one (both release the GIL), and memory
-stays flat however long the clip is.
+stays flat however long the clip is. A clip long enough is cut into consecutive spans
+that worker processes track in parallel, one MediaPipe detector each; the spans are
+joined in time order and the runner is then chosen over the whole clip, so the result
+does not depend on where the cuts fall (beyond MediaPipe re-finding the person at a cut).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import multiprocessing
 import os
 import queue
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,17 +24,21 @@ import numpy as np
 
 from formcheck import models
 from formcheck.config import DEFAULT as DEFAULT_THRESHOLDS
-from formcheck.config import Thresholds
+from formcheck.config import DetectionThresholds, SelectThresholds, Thresholds
+from formcheck.errors import FormcheckError, PoseError
 from formcheck.pose.mediapipe_adapter import PoseEstimator
 from formcheck.pose.plausibility import plausible_full_body
 from formcheck.pose.select import (
     DetectionBuffer,
+    Detections,
     Selection,
+    geometry,
     runner_track,
     select_runner,
+    suppress_duplicates,
 )
 from formcheck.pose.track import PoseTrack
-from formcheck.video import VideoInfo, VideoReader
+from formcheck.video import VideoInfo, VideoReader, probe
 
 #: Frames waiting between the reader thread and the detector.
 QUEUE_SIZE = 8
@@ -36,6 +46,13 @@ QUEUE_SIZE = 8
 #: MediaPipe works on 256 px crops internally, so this costs no accuracy on a runner
 #: who fills a reasonable part of the frame, and it saves converting full 4K frames.
 DEFAULT_DETECT_MAX_SIDE = 1280
+#: Upper bound on pose worker processes (each holds a model and a few frames, ~250 MB).
+MAX_WORKERS = 4
+#: Shortest span given to a worker: starting one costs a seek to a keyframe and a
+#: fresh person search, worth it only for a couple of seconds of video.
+MIN_PART_S = 2.0
+#: A worker reports progress every this many frames.
+PROGRESS_EVERY = 5
 
 ProgressFn = Callable[[int, int], None]
 
@@ -105,7 +122,7 @@ def track_poses(
     model_progress: Callable[[str], None] | None = None,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
     num_poses: int | None = None,
-    detect_threads: int | None = None,
+    workers: int | None = None,
 ) -> PoseRun:
     """Decode a video and estimate the runner's pose in every analysed frame.
 
@@ -123,8 +140,10 @@ def track_poses(
         num_poses: people MediaPipe looks for per frame (default
             ``thresholds.select.max_people``). Every plausible person is kept and
             linked over time; :func:`formcheck.pose.select.select_runner` keeps one.
-        detect_threads: pose detectors run in parallel on alternating frames
-            (default :func:`default_detect_threads`).
+        workers: processes that decode and detect consecutive parts of the clip in
+            parallel (default :func:`default_workers`); ``1`` keeps all work in this
+            process. Parts are at least :data:`MIN_PART_S` long, so a short clip
+            uses fewer.
 
     Returns:
         The pose run; frames without the runner are kept with ``detected == False``.
@@ -132,6 +151,7 @@ def track_poses(
     Raises:
         VideoError: the file cannot be read as a video.
         ModelError: the pose model cannot be found or verified.
+        PoseError: a pose worker process died.
     """
     path = models.resolve_model(variant, model_path, progress=model_progress)
     spec = models.identify(path)
@@ -140,15 +160,148 @@ def track_poses(
         sha256=models.sha256_of(path),
         path=str(path),
     )
-    with VideoReader(
-        video_path,
+    wanted = num_poses or thresholds.select.max_people
+    job = _Job(
+        video_path=str(video_path),
+        model_path=str(path),
         start_s=start_s,
         end_s=end_s,
         stride=stride,
         max_side=detect_max_side,
+        num_poses=wanted,
+        detection=thresholds.detection,
+        select=thresholds.select,
+    )
+    info = probe(video_path)
+    expected = max(1, _expected_frames(info, start_s, end_s, stride))
+    parts = _split(info, start_s, end_s, stride, workers or default_workers())
+    if wanted > 1:
+        # Track one person and count people on the side; look for several on every
+        # frame (slower) only if there are several.
+        solo = dataclasses.replace(job, num_poses=1, census_poses=wanted)
+        span = _track_parts(solo, parts, progress, expected)
+        if span.most_people > 1:
+            again = None
+            if progress is not None:
+                again = lambda done, n: progress(n + done, 2 * n)  # noqa: E731
+            span = _track_parts(job, parts, again, expected)
+    else:
+        span = _track_parts(job, parts, progress, expected)
+    frame_index = np.array([r[0] for r in span.rows], np.int64)
+    time_s = np.array([r[1] for r in span.rows], np.float64)
+    if span.variable_frame_rate and not info.variable_frame_rate:
+        info = dataclasses.replace(info, variable_frame_rate=True)
+    selection = select_runner(span.people, time_s, thresholds.select, thresholds.view)
+    return PoseRun(
+        video=info,
+        model=model,
+        track=runner_track(
+            span.people, selection, frame_index, time_s, info.width, info.height
+        ),
+        decode_error=span.decode_error,
+        rejected=span.rejected,
+        selection=selection,
+    )
+
+
+def default_workers() -> int:
+    """Pose worker processes: one per usable core, at most :data:`MAX_WORKERS`.
+
+    MediaPipe's inference runs on one core per detector, so on a 2-core machine two
+    processes, each decoding and detecting half of the clip, take about 0.55x the time
+    of one (benchmarks/README.md). Two detectors sharing one process on alternating
+    frames were measured not to be faster.
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_WORKERS))
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What every part of a clip is analysed with (picklable, for worker processes)."""
+
+    video_path: str
+    model_path: str
+    start_s: float | None
+    end_s: float | None
+    stride: int
+    max_side: int | None
+    num_poses: int
+    detection: DetectionThresholds
+    select: SelectThresholds
+    #: Decode on several threads (off when spans run in parallel processes).
+    threaded_decode: bool = True
+    #: With > 1, a second detector looks for this many people every
+    #: ``select.census_every_s``; the span then reports the most it saw at once.
+    census_poses: int = 0
+
+
+@dataclass
+class _Span:
+    """The detections of a consecutive span of frames.
+
+    ``rows`` holds ``(frame index, time_s)`` per analysed frame; ``people.row``
+    counts from 0 at the span's first row.
+    """
+
+    rows: list[tuple[int, float]]
+    people: Detections
+    rejected: dict[str, int]
+    decode_error: str | None
+    variable_frame_rate: bool
+    #: Most distinct plausible people the census saw in one frame (0: no census).
+    most_people: int = 0
+
+
+def _split(
+    info: VideoInfo, start_s: float | None, end_s: float | None, stride: int, n: int
+) -> list[tuple[float | None, float | None]]:
+    """Cut ``[start_s, end_s)`` into at most ``n`` spans of >= MIN_PART_S seconds.
+
+    One span when striding (each span would restart the stride) or when the stream
+    has no usable duration.
+    """
+    lo = start_s or 0.0
+    hi = min(end_s, info.duration_s) if end_s is not None else info.duration_s
+    n = min(n, int((hi - lo) // MIN_PART_S)) if hi > lo else 1
+    if n <= 1 or stride != 1:
+        return [(start_s, end_s)]
+    cuts = [float(t) for t in np.linspace(lo, hi, n + 1)[1:-1]]
+    return list(zip([start_s, *cuts], [*cuts, end_s], strict=True))
+
+
+def _track_parts(
+    job: _Job, parts: list[tuple], progress: ProgressFn | None, expected: int
+) -> _Span:
+    if len(parts) == 1:
+        return _track_span(job, *parts[0], progress=progress, expected=expected)
+    return _track_parallel(job, parts, progress, expected)
+
+
+def _track_span(
+    job: _Job,
+    start_s: float | None = None,
+    end_s: float | None = None,
+    *,
+    progress: ProgressFn | None = None,
+    expected: int = 1,
+) -> _Span:
+    """Decode and detect ``[start_s, end_s)`` in this process.
+
+    A reader thread decodes ahead into a bounded queue while MediaPipe works.
+    """
+    with VideoReader(
+        job.video_path,
+        start_s=start_s,
+        end_s=end_s,
+        stride=job.stride,
+        max_side=job.max_side,
+        threaded=job.threaded_decode,
     ) as reader:
         info = reader.info
-        expected = max(1, _expected_frames(info, start_s, end_s, stride))
         frames: queue.Queue = queue.Queue(maxsize=QUEUE_SIZE)
         stop = threading.Event()
         thread = threading.Thread(
@@ -161,21 +314,32 @@ def track_poses(
         rows: list[tuple[int, float]] = []
         people = DetectionBuffer()
         rejected: dict[str, int] = {}
-        n_poses = num_poses or thresholds.select.max_people
-        n_threads = detect_threads or default_detect_threads()
+        most_people = 0
+        next_census = -np.inf
         thread.start()
         try:
             with contextlib.ExitStack() as stack:
-                estimators = [
-                    stack.enter_context(PoseEstimator(path, num_poses=n_poses))
-                    for _ in range(n_threads)
-                ]
-                for item in _detect_in_order(frames, estimators, stop):
-                    index, time_s_k, (h, w), found = item
+                estimator = stack.enter_context(
+                    PoseEstimator(job.model_path, num_poses=job.num_poses)
+                )
+                census = None
+                if job.census_poses > 1:
+                    census = stack.enter_context(
+                        PoseEstimator(job.model_path, num_poses=job.census_poses)
+                    )
+                for frame in _frames_until_end(frames):
+                    if census is not None and frame.time_s >= next_census:
+                        next_census = frame.time_s + job.select.census_every_s
+                        seen = _count_people(
+                            census.detect(frame.image, frame.time_s), frame, job
+                        )
+                        most_people = max(most_people, seen)
+                    found = estimator.detect(frame.image, frame.time_s)
+                    h, w = frame.image.shape[:2]
                     scale = np.array([info.width / w, info.height / h], np.float32)
                     for person in found:
                         ok, why = plausible_full_body(
-                            person.xy, person.visibility, w, h, thresholds.detection
+                            person.xy, person.visibility, w, h, job.detection
                         )
                         if ok:
                             people.append(
@@ -188,114 +352,166 @@ def track_poses(
                             )
                         else:
                             rejected[why] = rejected.get(why, 0) + 1
-                    rows.append((index, time_s_k))
+                    rows.append((frame.index, frame.time_s))
                     if progress is not None:
                         progress(len(rows), max(expected, len(rows)))
         finally:
             stop.set()
             thread.join(timeout=5)
-        decode_error = reader.decode_error
-    det = people.freeze()
-    frame_index = np.array([r[0] for r in rows], np.int64)
-    time_s = np.array([r[1] for r in rows], np.float64)
-    selection = select_runner(det, time_s, thresholds.select, thresholds.view)
-    return PoseRun(
-        video=info,
-        model=model,
-        track=runner_track(
-            det, selection, frame_index, time_s, info.width, info.height
-        ),
-        decode_error=decode_error,
-        rejected=rejected,
-        selection=selection,
-    )
-
-
-def default_detect_threads() -> int:
-    """How many pose detectors run in parallel on alternating frames: one.
-
-    Measured on a 2-core machine (benchmarks/README.md): two detectors cost ~20 %
-    more CPU and were no faster end to end, because decoding already keeps the second
-    core busy. On a machine with many cores, ``detect_threads=2`` may pay off.
-    """
-    return 1
-
-
-def _detector_thread(
-    estimator: PoseEstimator, jobs: queue.Queue, results: queue.Queue
-) -> None:
-    """Run one detector over the frames given to it, in order; ``None`` stops it."""
-    while True:
-        frame = jobs.get()
-        if frame is None:
-            return
-        try:
-            found = estimator.detect(frame.image, frame.time_s)
-            results.put((frame.index, frame.time_s, frame.image.shape[:2], found))
-        except BaseException as exc:  # noqa: BLE001  (re-raised in the caller's thread)
-            results.put(exc)
-
-
-def _detect_in_order(
-    frames: queue.Queue, estimators: list[PoseEstimator], stop: threading.Event
-):
-    """Yield ``(index, time_s, (h, w), people)`` per frame, in decode order.
-
-    Frame ``k`` goes to detector ``k % n``. Each detector keeps its own VIDEO-mode
-    tracking state over the frames it sees (every n-th frame, still strictly
-    increasing timestamps). Results are collected in the same round-robin order, so
-    they come back in decode order, and at most ``2 n`` frames are in flight.
-    """
-    n = len(estimators)
-    jobs = [queue.Queue(maxsize=2) for _ in range(n)]
-    results = [queue.Queue() for _ in range(n)]
-    threads = [
-        threading.Thread(
-            target=_detector_thread,
-            args=(est, jobs[i], results[i]),
-            name=f"formcheck-detect-{i}",
-            daemon=True,
+        return _Span(
+            rows=rows,
+            people=people.freeze(),
+            rejected=rejected,
+            decode_error=reader.decode_error,
+            variable_frame_rate=reader.info.variable_frame_rate,
+            most_people=most_people,
         )
-        for i, est in enumerate(estimators)
-    ]
-    for t in threads:
-        t.start()
-    sent = received = 0
 
-    def collect():
-        nonlocal received
-        item = results[received % n].get()
-        received += 1
-        if isinstance(item, BaseException):
-            raise item
-        return item
+
+def _count_people(found: list, frame, job: _Job) -> int:
+    """Distinct plausible full-body people among one frame's detections."""
+    h, w = frame.image.shape[:2]
+    people = [
+        p
+        for p in found
+        if plausible_full_body(p.xy, p.visibility, w, h, job.detection)[0]
+    ]
+    if len(people) < 2:
+        return len(people)
+    centre, size, box = geometry(np.stack([p.xy for p in people]))
+    score = np.array([p.visibility.mean() for p in people])
+    row = np.zeros(len(people), np.int64)
+    return int(suppress_duplicates(row, centre, size, box, score, job.select).sum())
+
+
+def _frames_until_end(frames: queue.Queue):
+    """Frames from the reader thread until ``_END``; re-raise its exception."""
+    while True:
+        frame = frames.get()
+        if frame is _END:
+            return
+        if isinstance(frame, BaseException):
+            raise frame
+        yield frame
+
+
+def _span_worker(job: _Job, part: int, span: tuple, messages) -> None:
+    """Worker process: track one span, report progress, then the result or error."""
+
+    def progress(done: int, _expected: int) -> None:
+        if done % PROGRESS_EVERY == 0:
+            messages.put(("progress", part, done))
 
     try:
-        while True:
-            frame = frames.get()
-            if frame is _END:
-                break
-            if isinstance(frame, BaseException):
-                raise frame
-            jobs[sent % n].put(frame)
-            sent += 1
-            while sent - received >= 2 * n:
-                yield collect()
-        while received < sent:
-            yield collect()
+        result = _track_span(job, *span, progress=progress)
+        messages.put(("done", part, result))
+    except FormcheckError as exc:
+        messages.put(("error", part, exc))
+    except BaseException as exc:  # noqa: BLE001  (a bug: report it, with its type)
+        messages.put(("crash", part, f"{type(exc).__name__}: {exc}"))
+
+
+def _track_parallel(
+    job: _Job, parts: list[tuple], progress: ProgressFn | None, expected: int
+) -> _Span:
+    """Track each span in its own process and join the results in time order."""
+    job = dataclasses.replace(job, threaded_decode=False)
+    ctx = multiprocessing.get_context(_start_method())
+    messages = ctx.Queue()
+    procs = [
+        ctx.Process(
+            target=_span_worker,
+            args=(job, k, span, messages),
+            name=f"formcheck-pose-{k}",
+            daemon=True,
+        )
+        for k, span in enumerate(parts)
+    ]
+    results: dict[int, _Span | BaseException] = {}
+    done = [0] * len(parts)
+    try:
+        for proc in procs:
+            proc.start()
+        _import_later_stages()
+        while len(results) < len(parts):
+            try:
+                kind, part, payload = messages.get(timeout=0.5)
+            except queue.Empty:
+                dead = [
+                    k
+                    for k, proc in enumerate(procs)
+                    if k not in results and proc.exitcode is not None
+                ]
+                if dead:  # died without a word (killed, out of memory, segfault)
+                    code = procs[dead[0]].exitcode
+                    raise PoseError(
+                        f"A pose worker process stopped unexpectedly (exit code "
+                        f"{code}); try again with --workers 1."
+                    ) from None
+                continue
+            if kind == "progress":
+                done[part] = payload
+            elif kind == "crash":
+                raise RuntimeError(f"pose worker {part} failed: {payload}")
+            else:
+                results[part] = payload
+                if kind == "done":
+                    done[part] = len(payload.rows)
+            if progress is not None:
+                progress(sum(done), max(expected, sum(done)))
     finally:
-        stop.set()
-        for q in jobs:
-            # Unblock and stop every detector, even after an error.
-            while True:
-                try:
-                    q.put(None, timeout=0.05)
-                    break
-                except queue.Full:
-                    with contextlib.suppress(queue.Empty):
-                        q.get_nowait()
-        for t in threads:
-            t.join(timeout=10)
+        for proc in procs:
+            if proc.is_alive():
+                proc.terminate()
+            proc.join(timeout=5)
+        messages.close()
+    return _join_spans([results[k] for k in range(len(parts))])
+
+
+def _import_later_stages() -> None:
+    """Import what the stages after this one need (~1 s of scipy), while this
+    process would otherwise only wait for its workers."""
+    import scipy.ndimage  # noqa: F401
+    import scipy.optimize  # noqa: F401
+    import scipy.signal  # noqa: F401
+
+
+def _join_spans(spans: list[_Span | BaseException]) -> _Span:
+    """Concatenate spans in time order; stop where decoding stopped, like one pass.
+
+    A span that failed to decode at all counts as decoding stopping at its start; if
+    the first span failed, its error is raised.
+    """
+    if isinstance(spans[0], BaseException):
+        raise spans[0]
+    rows: list[tuple[int, float]] = []
+    people: list[Detections] = []
+    rejected: dict[str, int] = {}
+    decode_error = None
+    vfr = False
+    most = 0
+    for span in spans:
+        if isinstance(span, BaseException):
+            decode_error = str(span)
+            break
+        people.append(span.people.shift(len(rows)))
+        rows.extend(span.rows)
+        for why, n in span.rejected.items():
+            rejected[why] = rejected.get(why, 0) + n
+        vfr = vfr or span.variable_frame_rate
+        most = max(most, span.most_people)
+        if span.decode_error is not None:
+            decode_error = span.decode_error
+            break
+    return _Span(rows, Detections.concat(people), rejected, decode_error, vfr, most)
+
+
+def _start_method() -> str:
+    """``fork`` where it is safe and fast (Linux): workers start in milliseconds with
+    everything imported. ``spawn`` elsewhere (macOS frameworks break under fork)."""
+    if sys.platform.startswith("linux"):
+        return "fork"
+    return "spawn"
 
 
 def _expected_frames(info: VideoInfo, start_s, end_s, stride: int) -> int:

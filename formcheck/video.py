@@ -170,6 +170,9 @@ class VideoReader:
             after ``start_s``; ``Frame.index`` still counts every frame.
         max_side: if given, downscale (keeping the aspect ratio) so the longer side of
             the frame is at most this many pixels. Never upscales.
+        threaded: let FFmpeg decode on several threads. Turn off when several
+            readers already run in parallel, one per core: extra decoder threads
+            then only compete for the same cores.
 
     Attributes:
         info: the video's properties, as from :func:`probe`: ``width``/``height`` are
@@ -209,6 +212,7 @@ class VideoReader:
         end_s: float | None = None,
         stride: int = 1,
         max_side: int | None = None,
+        threaded: bool = True,
     ) -> None:
         if start_s is not None and start_s < 0:
             raise ValueError(f"start_s must be >= 0, got {start_s}")
@@ -232,6 +236,7 @@ class VideoReader:
         self._next_index = 0  # stream index of the next decoded frame
         self._last_time: float | None = None  # time of the last decoded frame
         self._stop_reason: str | None = None  # why decoding stopped early, if it did
+        self._thread_type = "AUTO" if threaded else "NONE"
 
         self.info = probe(path)
         # Size of the frames we yield: upright, then shrunk to fit ``max_side``.
@@ -239,7 +244,7 @@ class VideoReader:
         # probe() decoded a frame on its own handle; decode ours from a clean start.
         self._container = _open(path)
         self._stream = _video_stream(self._container)
-        self._stream.thread_type = "AUTO"
+        self._stream.thread_type = self._thread_type
 
     def __enter__(self) -> VideoReader:
         return self
@@ -268,9 +273,22 @@ class VideoReader:
         origin = stream.start_time or 0
         start = self._start_s or None
         packets, self._next_index = self._packets(start, time_base, origin)
+        sought = start is not None
         first_kept: int | None = None
         last_pts: int | None = None
-        for av_frame in self._decoded(packets):
+        decoded = self._decoded(packets)
+        while (av_frame := next(decoded, None)) is not None:
+            if av_frame.is_corrupt and sought and first_kept is None:
+                # Some streams' keyframes are not clean entry points (later frames
+                # still reference earlier ones), so the decoder marks what follows a
+                # seek as damaged. Nothing was yielded yet: decode from the start.
+                decoded.close()
+                sought = False
+                self._reopen()
+                self._next_index = self.frames_decoded = self.frames_dropped = 0
+                last_pts = self._last_time = None
+                decoded = self._decoded(self._container.demux(self._stream))
+                continue
             if av_frame.is_corrupt:
                 # The decoder patched over damaged data; frames after it predict from
                 # this one, so they are wrong too until the next keyframe. Stop here.
@@ -356,7 +374,7 @@ class VideoReader:
         self._container.close()
         self._container = _open(self._path)
         self._stream = _video_stream(self._container)
-        self._stream.thread_type = "AUTO"
+        self._stream.thread_type = self._thread_type
 
     def _decoded(self, packets: Iterable[av.Packet]) -> Iterator[av.VideoFrame]:
         """Decode ``packets`` up to the end or the first damage (see decode_error)."""

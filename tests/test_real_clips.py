@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from formcheck.pipeline import track_poses
+from formcheck.video import VideoReader
 
 CLIPS = Path(__file__).resolve().parent.parent.parent / "shared" / "clips"
 
@@ -72,3 +73,18 @@ def test_several_people_are_noted_and_only_one_is_analysed():
     selection = analysis.run.selection
     assert selection.chosen >= 0
     assert sum(t.eligible for t in selection.tracks) >= 2
+
+
+def test_start_inside_a_clip_whose_keyframes_are_not_clean_entry_points():
+    # After seeking to this clip's keyframes, FFmpeg marks every frame as damaged
+    # (they still reference frames before the keyframe). The reader must then decode
+    # from the start instead of reporting damage or losing the frames.
+    clip = CLIPS / "no_person_bird.mp4"
+    with VideoReader(clip) as whole:
+        frames = [(f.index, f.time_s, f.image) for f in whole]
+    with VideoReader(clip, start_s=7.0) as part:
+        later = [(f.index, f.time_s, f.image) for f in part]
+        assert part.decode_error is None
+    expected = [f for f in frames if f[1] >= 7.0]
+    assert [f[:2] for f in later] == [f[:2] for f in expected]
+    assert np.array_equal(later[0][2], expected[0][2])

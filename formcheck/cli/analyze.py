@@ -116,6 +116,14 @@ def analyze(
             "formcheck pick the runner out of a crowd). Default: 3.",
         ),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Processes that detect poses in parallel, each on its own part of "
+            "the clip. Default: one per core (at most 4).",
+        ),
+    ] = None,
     every: Annotated[
         int, typer.Option(min=1, help="Print every Nth analysed frame in the table.")
     ] = 1,
@@ -147,6 +155,7 @@ def analyze(
         end_s=end,
         stride=stride,
         num_poses=max_people,
+        workers=workers,
     )
     findings = evaluate(analysis, rules)
     if out_dir is not None:

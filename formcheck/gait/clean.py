@@ -36,7 +36,6 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from scipy import signal
 
 from formcheck.config import DEFAULT, Thresholds
 from formcheck.gait.types import CleanTrack
@@ -92,6 +91,8 @@ def _crossings(sep: np.ndarray, fps: float, min_step_s: float, prominence: float
     median removes one-frame glitches first (a longer one also blunts real crossings:
     0.2 s lost a quarter of them on MediaPipe's 30 fps tracks).
     """
+    from scipy import signal  # lazy: slow to import
+
     mag = np.abs(sep)
     k = max(1, int(round(0.05 * fps))) | 1
     if len(mag) >= k > 1:
@@ -347,6 +348,8 @@ def lowpass_runs(
 
     Runs no longer than the filter's edge padding are returned unfiltered.
     """
+    from scipy import signal  # lazy: slow to import
+
     out = values.copy()
     if fps <= 0 or cutoff_hz <= 0:
         return out

@@ -48,7 +48,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import signal
 
 from formcheck.config import DEFAULT, Thresholds
 from formcheck.gait.clean import effective_cutoff_hz, leg_length_px
@@ -146,6 +145,8 @@ def _kink_time(
     model is passed through the same filter before it is compared with ``h``, so the
     filter's rounding of the corner cannot move the fit.
     """
+    from scipy import signal  # lazy: slow to import
+
     # One fixed set of samples for every candidate, so the costs compare: a window
     # that slid with the candidate could sit on the flat part alone and fit perfectly.
     pad = 0.0 if sos is None else 0.15
@@ -155,25 +156,27 @@ def _kink_time(
     hs = h[span][fit]
     if fit.sum() < 4 or (sos is not None and len(ts) <= 3 * (2 * len(sos) + 1)):
         return guess
-    best, best_t = np.inf, guess
     step = max(_KINK_STEP_FRAMES * dt, window / 100)
-    for tk in np.arange(guess - window, guess + window + 1e-12, step):
-        lag = np.maximum(0.0, (tk - ts) if landing else (ts - tk)) / window
-        if not np.ptp(lag[fit]) > 0:
-            continue
-        for powers in _HINGE_POWERS:
-            g = np.column_stack([lag**q for q in powers])
-            if sos is not None:
-                g = signal.sosfiltfilt(sos, g, axis=0)
-            a = np.column_stack([np.ones(fit.sum()), g[fit]])
-            coef, *_ = np.linalg.lstsq(a, hs, rcond=None)
-            if coef[1:].sum() <= 0:
-                continue
-            r = hs - a @ coef
-            cost = float(r @ r)
-            if cost < best:
-                best, best_t = cost, float(tk)
-    return best_t
+    cands = np.arange(guess - window, guess + window + 1e-12, step)
+    # (K candidates, samples): the hinge's lag after (landing) / before (take-off)
+    lag = (cands[:, None] - ts) if landing else (ts - cands[:, None])
+    lag = np.maximum(0.0, lag) / window
+    bends = np.ptp(lag[:, fit], axis=1) > 0  # else the hinge is flat over the fit
+    cands, lag = cands[bends], lag[bends]
+    costs = np.full((len(cands), len(_HINGE_POWERS)), np.inf)
+    for j, powers in enumerate(_HINGE_POWERS):
+        g = np.stack([lag**q for q in powers], axis=-1)  # (K, samples, terms)
+        if sos is not None:
+            g = signal.sosfiltfilt(sos, g, axis=1)
+        a = np.concatenate([np.ones((len(cands), int(fit.sum()), 1)), g[:, fit]], -1)
+        coef = np.linalg.pinv(a) @ hs  # least squares for every candidate at once
+        r = hs - np.einsum("kij,kj->ki", a, coef)
+        bends_right = coef[:, 1:].sum(axis=1) > 0
+        costs[bends_right, j] = np.einsum("ki,ki->k", r, r)[bends_right]
+    if not np.isfinite(costs).any():
+        return guess
+    # The earliest candidate of the lowest cost.
+    return float(cands[np.unravel_index(np.argmin(costs), costs.shape)[0]])
 
 
 def _crossing(t: np.ndarray, h: np.ndarray, i: int, thr: float) -> float:
@@ -350,6 +353,8 @@ def _footprint_contacts(
 
 def _clean_filter(fps: float, th: Thresholds) -> np.ndarray | None:
     """The low-pass sections :func:`~formcheck.gait.clean.clean_track` applied."""
+    from scipy import signal  # lazy: slow to import
+
     cutoff = effective_cutoff_hz(fps, th)
     if fps <= 0 or cutoff <= 0:
         return None

@@ -21,7 +21,6 @@ over stance, step width at contact), not for contact times.
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import percentile_filter
 
 from formcheck.gait.types import CleanTrack, GaitEvent, View
 from formcheck.pose.landmarks import Landmark as L
@@ -41,6 +40,8 @@ MIN_STEP_S, MAX_STEP_S = 0.2, 0.6
 
 
 def _foot_drop(clean: CleanTrack, foot: str) -> np.ndarray:
+    from scipy.ndimage import percentile_filter  # lazy: slow to import
+
     xy = clean.xy
     hip_y = (xy[:, L.LEFT_HIP, 1] + xy[:, L.RIGHT_HIP, 1]) / 2
     sh_y = (xy[:, L.LEFT_SHOULDER, 1] + xy[:, L.RIGHT_SHOULDER, 1]) / 2
@@ -65,6 +66,8 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
 
 def detect_frontal_events(clean: CleanTrack, view: View) -> list[GaitEvent]:
     """Initial contacts and toe-offs in a rear or front view, sorted by time."""
+    from scipy.ndimage import percentile_filter  # lazy: slow to import
+
     if view.kind not in ("rear", "front") or len(clean) < 8 or clean.fps <= 0:
         return []
     win = max(3, int(round(clean.fps * ENVELOPE_S)) | 1)

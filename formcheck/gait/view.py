@@ -52,7 +52,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy.signal import find_peaks, medfilt
 
 from formcheck.config import DEFAULT, ViewThresholds
 from formcheck.gait.types import Activity, View, ViewKind
@@ -135,6 +134,8 @@ def _cadence(
     Separation is a distance, so MediaPipe's left/right leg swaps do not affect it.
     Undetected frames are dropped (short gaps only shift a peak by a frame).
     """
+    from scipy.signal import find_peaks, medfilt  # lazy: slow to import
+
     ok = np.isfinite(sep_ll)
     if ok.sum() < 3:
         return float("nan"), 0
@@ -161,6 +162,8 @@ def _bounce(y_ll: np.ndarray, time_s: np.ndarray) -> float:
     A 1 s running median is subtracted first, so perspective (a runner going away
     rises in the image) and slopes do not count as bounce.
     """
+    from scipy.signal import medfilt  # lazy: slow to import
+
     ok = np.isfinite(y_ll)
     if ok.sum() < 3:
         return float("nan")

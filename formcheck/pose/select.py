@@ -30,10 +30,10 @@ only one person. Pure numpy/scipy.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from formcheck.config import DEFAULT, SelectThresholds, ViewThresholds
 from formcheck.pose.landmarks import NUM_LANDMARKS
@@ -88,6 +88,18 @@ class Detections:
     def empty(cls) -> Detections:
         """No detections."""
         return DetectionBuffer().freeze()
+
+    def shift(self, rows: int) -> Detections:
+        """The same detections with ``row`` moved by ``rows``."""
+        return dataclasses.replace(self, row=self.row + rows)
+
+    @classmethod
+    def concat(cls, parts: list[Detections]) -> Detections:
+        """Detections of consecutive spans, joined (rows must already be global)."""
+        names = [f.name for f in dataclasses.fields(cls)]
+        if not parts:
+            return DetectionBuffer(1).freeze()
+        return cls(**{n: np.concatenate([getattr(p, n) for p in parts]) for n in names})
 
 
 class DetectionBuffer:
@@ -279,6 +291,8 @@ def link_tracks(
     Returns:
         ``(m,)`` int64 track ids.
     """
+    from scipy.optimize import linear_sum_assignment  # lazy: slow to import
+
     ids = np.full(len(row), -1, np.int64)
     # Open tracks: id -> [last time, centre, size, box, velocity px/s]
     open_: dict[int, list] = {}

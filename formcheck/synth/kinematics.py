@@ -35,7 +35,6 @@ import math
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-from scipy.interpolate import CubicSpline
 
 # Segment lengths as fractions of body height (Winter's anthropometric table, rounded).
 THIGH = 0.245
@@ -166,6 +165,8 @@ class _StrideModel:
     """Ankle position and foot angle of one foot over one stride (tau from its IC)."""
 
     def __init__(self, p: RunnerParams) -> None:
+        from scipy.interpolate import CubicSpline  # lazy: slow to import
+
         h = p.body_height_m
         self.p = p
         self.T = p.stride_time_s
