@@ -98,6 +98,32 @@ class SelectThresholds:
 
 
 @dataclass(frozen=True)
+class HistoryThresholds:
+    """Smallest meaningful change of each key metric between two sessions.
+
+    One field per :data:`formcheck.batch.records.KEY_METRICS` name, in that metric's
+    unit: a session-to-session difference smaller than this is within measurement
+    noise and is not reported as a change (formcheck.history).
+    """
+
+    cadence_spm: float
+    trunk_lean_deg: float
+    hip_bend_deg: float
+    head_pitch_deg: float
+    overstride_ll: float
+    foot_angle_ic_deg: float
+    knee_flexion_ic_deg: float
+    vertical_oscillation_ll: float
+    contact_time_s: float
+    pelvic_drop_deg: float
+    step_width_hw: float
+
+    def smallest_change(self, metric: str) -> float | None:
+        """The threshold for ``metric``, or ``None`` if it has none."""
+        return getattr(self, metric, None)
+
+
+@dataclass(frozen=True)
 class Thresholds:
     """All thresholds, one section per stage."""
 
@@ -106,6 +132,7 @@ class Thresholds:
     events: EventThresholds = field(default=None)  # type: ignore[assignment]
     view: ViewThresholds = field(default=None)  # type: ignore[assignment]
     select: SelectThresholds = field(default=None)  # type: ignore[assignment]
+    history: HistoryThresholds = field(default=None)  # type: ignore[assignment]
 
 
 _SECTIONS = {
@@ -114,6 +141,7 @@ _SECTIONS = {
     "events": EventThresholds,
     "view": ViewThresholds,
     "select": SelectThresholds,
+    "history": HistoryThresholds,
 }
 
 

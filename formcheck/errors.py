@@ -20,3 +20,7 @@ class ModelError(FormcheckError):
 
 class PoseError(FormcheckError):
     """Pose estimation failed for a reason outside the video (e.g. a worker died)."""
+
+
+class HistoryError(FormcheckError):
+    """The history database is missing or unreadable, or has no such athlete."""

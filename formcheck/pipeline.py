@@ -395,16 +395,26 @@ def _frames_until_end(frames: queue.Queue):
         yield frame
 
 
-def _span_worker(job: _Job, part: int, span: tuple, messages) -> None:
-    """Worker process: track one span, report progress, then the result or error."""
+class _ParentGone(Exception):
+    """The process that started this worker has died (killed, crashed)."""
+
+
+def _span_worker(job: _Job, part: int, span: tuple, messages, parent: int) -> None:
+    """Worker process: track one span, report progress, then the result or error.
+
+    Stops by itself if its parent dies (a killed parent cannot stop its workers)."""
 
     def progress(done: int, _expected: int) -> None:
         if done % PROGRESS_EVERY == 0:
+            if os.getppid() != parent:
+                raise _ParentGone
             messages.put(("progress", part, done))
 
     try:
         result = _track_span(job, *span, progress=progress)
         messages.put(("done", part, result))
+    except _ParentGone:
+        return
     except FormcheckError as exc:
         messages.put(("error", part, exc))
     except BaseException as exc:  # noqa: BLE001  (a bug: report it, with its type)
@@ -421,7 +431,7 @@ def _track_parallel(
     procs = [
         ctx.Process(
             target=_span_worker,
-            args=(job, k, span, messages),
+            args=(job, k, span, messages, os.getpid()),
             name=f"formcheck-pose-{k}",
             daemon=True,
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 
-from formcheck.cli import analyze, models, synth  # noqa: F401  (registers commands)
+from formcheck.cli import analyze, batch, history, models, synth  # noqa: F401  (registers commands)
 from formcheck.cli._app import EXIT_INTERRUPTED, EXIT_USER_ERROR, app, err_console
 from formcheck.errors import FormcheckError
 

@@ -1,0 +1,196 @@
+"""``formcheck batch INPUT... --out DIR``: analyse a squad's clips, resumably."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from formcheck import models
+from formcheck.batch.records import ClipResult
+from formcheck.cli._app import app, err_console
+
+#: Exit code when the batch finished but some clips failed.
+EXIT_SOME_FAILED = 1
+
+
+def default_batch_workers() -> int:
+    """One worker process per usable core."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
+@app.command()
+def batch(
+    inputs: Annotated[
+        list[str],
+        typer.Argument(
+            help="Clips, folders (searched recursively), glob patterns, or a CSV "
+            "manifest with columns path, athlete, date, view, notes.",
+            show_default=False,
+        ),
+    ],
+    out_dir: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Batch folder: <athlete>/<clip>/ outputs, summary.csv, summary.html.",
+        ),
+    ],
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Worker processes. Default: one per core."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Redo clips finished by an earlier run.")
+    ] = False,
+    db: Annotated[
+        Path | None,
+        typer.Option(help="History database. Default: DIR/formcheck.db."),
+    ] = None,
+    dask_scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Run on this Dask distributed scheduler (tcp://HOST:PORT) instead "
+            "of local workers; clips must be on storage the workers share."
+        ),
+    ] = None,
+    rules_file: Annotated[
+        Path | None,
+        typer.Option("--rules", help="TOML file overriding coaching rules."),
+    ] = None,
+    thresholds_file: Annotated[
+        Path | None,
+        typer.Option("--thresholds", help="TOML file overriding thresholds."),
+    ] = None,
+    height_cm: Annotated[
+        float | None,
+        typer.Option(min=80, max=250, help="Runners' height, for cm values."),
+    ] = None,
+    variant: Annotated[
+        str,
+        typer.Option("--model-variant", "-m", help="Pose model: lite, full or heavy."),
+    ] = models.DEFAULT_VARIANT,
+    model_path: Annotated[
+        Path | None,
+        typer.Option("--model", help="Pose model file (checked by SHA-256)."),
+    ] = None,
+    max_people: Annotated[
+        int | None,
+        typer.Option(min=1, max=10, help="People to look for per clip. Default: 3."),
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress or table; errors only.")
+    ] = False,
+) -> None:
+    """Analyse many clips: per-clip reports, a squad summary and athlete history.
+
+    Rerunning the same command skips clips already done (same file contents and
+    settings); exit code 1 means the batch finished but some clips failed.
+    """
+    from formcheck.batch.inputs import expand_inputs
+    from formcheck.batch.runner import plan, settings_for
+    from formcheck.batch.summary import write_summary_csv, write_summary_html
+    from formcheck.history import HistoryDB
+
+    if variant not in models.MODELS:
+        raise typer.BadParameter(
+            f"must be one of {', '.join(models.MODELS)}", param_hint="--model-variant"
+        )
+    jobs = expand_inputs(inputs)
+    settings = settings_for(
+        variant=variant,
+        model_path=model_path,
+        thresholds_file=thresholds_file,
+        rules_file=rules_file,
+        height_cm=height_cm,
+        max_people=max_people,
+    )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    planned = plan(jobs, settings, out_dir, force)
+    n_workers = workers or default_batch_workers()
+    reused = sum(p.done is not None for p in planned)
+    if not quiet:
+        where = dask_scheduler or f"{n_workers} worker process(es)"
+        err_console.print(
+            f"[bold]{len(planned)} clip(s)[/], {reused} already done; "
+            f"running on {where}"
+        )
+    with HistoryDB(db or out_dir / "formcheck.db") as history:
+        results = _run(
+            planned, settings, out_dir, n_workers, dask_scheduler, history, quiet
+        )
+    write_summary_csv(results, out_dir / "summary.csv")
+    write_summary_html(results, out_dir / "summary.html")
+    failed = [r for r in results if r.status != "ok"]
+    if not quiet:
+        out = Console(highlight=False)
+        out.print(
+            f"{len(results) - len(failed)} ok, {len(failed)} failed · "
+            f"summary: {out_dir / 'summary.html'}"
+        )
+    if failed:
+        raise typer.Exit(EXIT_SOME_FAILED)
+
+
+def _run(planned, settings, out_dir, workers, scheduler, history, quiet):
+    from formcheck.batch.runner import run_batch
+
+    def record(result: ClipResult, reused: bool) -> None:
+        history.record(result)
+        if not quiet and not reused:
+            err_console.print(_status_line(result))
+
+    if quiet:
+        return run_batch(
+            planned,
+            settings,
+            out_dir,
+            workers=workers,
+            dask_scheduler=scheduler,
+            on_result=record,
+        )
+    columns = (
+        TextColumn("[bold]batch[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        task = bar.add_task("clips", total=len(planned))
+
+        def step(result: ClipResult, reused: bool) -> None:
+            record(result, reused)
+            bar.advance(task)
+
+        return run_batch(
+            planned,
+            settings,
+            out_dir,
+            workers=workers,
+            dask_scheduler=scheduler,
+            on_result=step,
+        )
+
+
+def _status_line(r: ClipResult) -> str:
+    name = r.job.out_rel
+    if r.status == "ok":
+        cadence = r.metrics.get("cadence_spm")
+        bits = [f"cadence {cadence:.0f}" if cadence else "cadence –"]
+        bits.append(", ".join(f["title"] for f in r.findings[:2]) or "nothing flagged")
+        return f"[green]✓[/] {name}: {' · '.join(bits)} [dim]({r.seconds:.0f} s)[/]"
+    return f"[red]✗[/] {name}: {r.error}"
