@@ -237,7 +237,9 @@ class HistoryDB:
         self.close()
 
     def record(self, result: ClipResult) -> None:
-        """Store one clip's result, replacing any earlier record with the same key.
+        """Store one clip's result, replacing any earlier record of the same video
+        for the same athlete (the same bytes analysed again, e.g. with new rules, is
+        still one clip of that session, and the latest analysis counts).
 
         Raises:
             HistoryError: the job's date is not an ISO date.
@@ -277,8 +279,12 @@ class HistoryDB:
             for rank, f in enumerate(result.findings, 1)
         ]
         with self._transaction() as conn:
-            # The cascade drops the old metric and finding rows of this key.
-            conn.execute("DELETE FROM clips WHERE key = ?", (result.key,))
+            # The cascade drops the old metric and finding rows.
+            conn.execute(
+                "DELETE FROM clips WHERE key = ? OR "
+                "(content_sha256 = ? AND athlete_key = ?)",
+                (result.key, result.content_sha256, row[2]),
+            )
             conn.execute(f"INSERT INTO clips VALUES ({', '.join('?' * len(row))})", row)
             conn.executemany("INSERT INTO metrics VALUES (?, ?, ?)", metrics)
             conn.executemany("INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?)", findings)

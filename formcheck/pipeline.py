@@ -232,8 +232,9 @@ class _Job:
     num_poses: int
     detection: DetectionThresholds
     select: SelectThresholds
-    #: Decode on several threads (off when spans run in parallel processes).
-    threaded_decode: bool = True
+    #: Decode on several threads (off when spans run in parallel processes; None:
+    #: the reader's default).
+    threaded_decode: bool | None = None
     #: With > 1, a second detector looks for this many people every
     #: ``select.census_every_s``; the span then reports the most it saw at once.
     census_poses: int = 0

@@ -152,6 +152,20 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
         container.close()
 
 
+#: Environment variable that makes this process decode and encode on one thread.
+SINGLE_THREAD_ENV = "FORMCHECK_SINGLE_THREAD"
+
+
+def single_threaded_codecs() -> bool:
+    """Whether this process should decode and encode video on one thread.
+
+    True in worker processes that run one per core (``formcheck batch`` sets
+    ``FORMCHECK_SINGLE_THREAD=1`` in its workers): codec threads would then only
+    compete with the other workers for the same cores.
+    """
+    return os.environ.get(SINGLE_THREAD_ENV) == "1"
+
+
 class VideoReader:
     """Stream the frames of a video, upright, as RGB arrays with exact timestamps.
 
@@ -172,7 +186,8 @@ class VideoReader:
             the frame is at most this many pixels. Never upscales.
         threaded: let FFmpeg decode on several threads. Turn off when several
             readers already run in parallel, one per core: extra decoder threads
-            then only compete for the same cores.
+            then only compete for the same cores. Default: on, unless
+            :func:`single_threaded_codecs`.
 
     Attributes:
         info: the video's properties, as from :func:`probe`: ``width``/``height`` are
@@ -212,7 +227,7 @@ class VideoReader:
         end_s: float | None = None,
         stride: int = 1,
         max_side: int | None = None,
-        threaded: bool = True,
+        threaded: bool | None = None,
     ) -> None:
         if start_s is not None and start_s < 0:
             raise ValueError(f"start_s must be >= 0, got {start_s}")
@@ -236,6 +251,8 @@ class VideoReader:
         self._next_index = 0  # stream index of the next decoded frame
         self._last_time: float | None = None  # time of the last decoded frame
         self._stop_reason: str | None = None  # why decoding stopped early, if it did
+        if threaded is None:
+            threaded = not single_threaded_codecs()
         self._thread_type = "AUTO" if threaded else "NONE"
 
         self.info = probe(path)

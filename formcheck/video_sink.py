@@ -11,6 +11,7 @@ import av
 import numpy as np
 
 from formcheck.atomic import atomic_path
+from formcheck.video import single_threaded_codecs
 
 
 class VideoSink:
@@ -51,6 +52,8 @@ class VideoSink:
         stream.width, stream.height = self.width, self.height
         stream.pix_fmt = "yuv420p"
         stream.options = {"crf": str(self.crf), "preset": self.preset}
+        if single_threaded_codecs():
+            stream.options = {**stream.options, "threads": "1"}
         self._stream = stream
         return self
 

@@ -20,6 +20,7 @@ from helpers_video import write_clip as write_test_pattern
 
 from formcheck.batch.inputs import expand_inputs
 from formcheck.batch.runner import DONE_FILE, plan, run_batch, settings_for
+from formcheck.batch.summary import summary_rows
 from formcheck.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -194,6 +195,8 @@ def test_the_dask_path_gives_the_same_results_as_local_workers(squad, tmp_path):
     assert [r.status for r in remote] == [r.status for r in local] == ["ok", "ok"]
     for a, b in zip(local, remote, strict=True):
         assert a.key == b.key and a.metrics == b.metrics and a.findings == b.findings
+    # The squad summary is the same table either way.
+    assert summary_rows(remote) == summary_rows(local)
     a = json.loads((tmp_path / "local" / "unknown" / "bob" / "report.json").read_text())
     b = json.loads((tmp_path / "dask" / "unknown" / "bob" / "report.json").read_text())
     assert a["summary"] == b["summary"] and a["events"] == b["events"]

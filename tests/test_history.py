@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import os
 import sqlite3
 import struct
@@ -38,6 +39,7 @@ def result(
     date: str = "2026-03-01",
     status: str = "ok",
     findings: tuple[dict, ...] = (),
+    sha: str | None = None,
     **metrics: float,
 ) -> ClipResult:
     """A ClipResult as the batch would make it; metrics by keyword."""
@@ -46,7 +48,7 @@ def result(
             path=f"/clips/{key}.mp4", athlete=athlete, date=date, out_rel=f"a/{key}"
         ),
         key=key,
-        content_sha256="0" * 64,
+        content_sha256=sha or hashlib.sha256(key.encode()).hexdigest(),
         status=status,  # type: ignore[arg-type]
         error=None if status == "ok" else "no person in the video",
         error_kind=None if status == "ok" else "input",
@@ -105,6 +107,17 @@ def test_same_key_twice_replaces(db: HistoryDB) -> None:
     assert s.clips == 1
     assert s.metrics == {"cadence_spm": 174.0}
     assert s.findings == ()
+
+
+def test_the_same_video_analysed_again_with_new_settings_replaces(
+    db: HistoryDB,
+) -> None:
+    db.record(result("old-settings", sha="f" * 64, cadence_spm=170.0))
+    db.record(result("new-settings", sha="f" * 64, cadence_spm=174.0))
+    db.record(result("other-clip", cadence_spm=180.0))
+    (session,) = db.sessions("Ana")
+    assert session.clips == 2
+    assert session.metrics["cadence_spm"] == 177.0  # median of 174 and 180
 
 
 def test_record_stores_every_field(db: HistoryDB) -> None:

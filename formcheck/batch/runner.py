@@ -304,7 +304,10 @@ def _run_local(tasks: list, workers: int) -> Iterator[tuple[int, ClipResult]]:
     pending = list(reversed(tasks))
     while pending:
         pool = cf.ProcessPoolExecutor(
-            max_workers=max(1, workers), mp_context=_mp_context()
+            max_workers=max(1, workers),
+            mp_context=_mp_context(),
+            initializer=_init_worker,
+            initargs=(workers > 1,),
         )
         running: dict[cf.Future, tuple] = {}
         broken = False
@@ -329,6 +332,18 @@ def _run_local(tasks: list, workers: int) -> Iterator[tuple[int, ClipResult]]:
             _stop_pool(pool)
             raise
         pool.shutdown(wait=True)
+
+
+def _init_worker(single_threaded: bool) -> None:
+    """Worker start: with several workers (one per core), decode and encode video on
+    one thread each, so codec threads do not compete with the other workers."""
+    if single_threaded:
+        import cv2  # drawing the annotated video
+
+        from formcheck.video import SINGLE_THREAD_ENV
+
+        os.environ[SINGLE_THREAD_ENV] = "1"
+        cv2.setNumThreads(1)
 
 
 def _stop_pool(pool: cf.ProcessPoolExecutor) -> None:
