@@ -213,6 +213,20 @@ def test_failed_clip_has_error_and_no_report_or_metrics(squad):
     assert failed["n_findings"] == 0
 
 
+def test_a_clip_analysed_but_not_judged_links_to_its_report():
+    from dataclasses import replace
+
+    walker = replace(
+        make_result("walk.mp4", status="failed", error="No runner: walking"),
+        activity="walking",
+        has_outputs=True,
+    )
+    header, (row,) = summary_rows([walker])
+    cells = dict(zip(header, row, strict=True))
+    assert cells["status"] == "failed" and cells["report"] == "Alice/walk.mp4/report.html"
+    assert 'href="Alice/walk.mp4/report.html"' in render_summary_html([walker])
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [(float("nan"), None), (math.inf, None), (-math.inf, None), (180.04, 180.0)],

@@ -427,14 +427,20 @@ def test_cli_table_and_changes(squad_db: Path) -> None:
     assert res.exit_code == 0, res.output
     out = res.output
     assert "Ana Lee: sessions" in out
-    rows = [ln for ln in out.splitlines() if ln.startswith("│ 2026")]
-    assert len(rows) == 2
-    cells = [[c.strip() for c in r.strip("│").split("│")] for r in rows]
-    assert cells[0][:5] == ["2026-02-01", "3 (1 failed)", "169", "5.2", "0.23"]
-    assert cells[0][5] == "Overstriding"
-    assert cells[1][:5] == ["2026-03-01", "1", "176", "6.0", "0.12"]
-    for unit in ("steps/min", "deg", "leg lengths"):
-        assert unit in out
+    # One column per date, one row per metric.
+    header = next(ln for ln in out.splitlines() if "2026-02-01" in ln)
+    assert header.index("2026-02-01") < header.index("2026-03-01")
+    rows = {
+        cells[0]: cells[1:]
+        for ln in out.splitlines()
+        if ln.startswith("│")
+        and (cells := [c.strip() for c in ln.strip().strip("│").split("│")])[0]
+    }
+    assert rows["clips"] == ["", "3 (1 failed)", "1"]
+    assert rows["Cadence"] == ["steps/min", "169", "176"]
+    assert rows["Trunk lean"] == ["deg", "5.2", "6.0"]
+    assert rows["Overstride at contact"] == ["leg lengths", "0.23", "0.12"]
+    assert rows["flagged"][1].startswith("Overstriding")
     assert "What changed since 2026-02-01" in out
     lines = out.splitlines()
     changed = [ln for ln in lines if "meaningful from" in ln]

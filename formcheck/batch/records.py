@@ -72,6 +72,8 @@ class ClipResult:
         findings: flagged findings, ranked (most important first), each
             ``{"id", "title", "severity", "score"}``.
         seconds: wall time spent on this clip (analysis + outputs).
+        has_outputs: the clip's folder holds the full outputs (report.html ...):
+            always for "ok", and for a clip analysed but not judged (walking).
     """
 
     job: ClipJob
@@ -86,6 +88,7 @@ class ClipResult:
     metrics: dict[str, float] = field(default_factory=dict)
     findings: list[dict] = field(default_factory=list)
     seconds: float = 0.0
+    has_outputs: bool = False
 
     def to_json(self) -> dict:
         return dataclasses.asdict(self)

@@ -177,6 +177,7 @@ def _analyze(
         for f in findings
         if f.status == "flagged"
     ]
+    base["has_outputs"] = True
     if activity != "running":
         return ClipResult(
             **base,

@@ -92,7 +92,7 @@ def _sorted(results: Sequence[ClipResult]) -> list[ClipResult]:
 
 def _report_rel(result: ClipResult) -> str:
     """``<out_rel>/report.html`` for a clip with outputs, else ""."""
-    if result.status != "ok" or not result.job.out_rel:
+    if not (result.status == "ok" or result.has_outputs) or not result.job.out_rel:
         return ""
     return f"{result.job.out_rel.strip('/')}/report.html"
 

@@ -95,28 +95,47 @@ def _metric_title(name: str) -> str:
     return metric_title(name)
 
 
+#: Most recent sessions shown as columns (older ones are in the plot).
+MAX_SESSION_COLUMNS = 5
+
+
 def session_table(athlete: str, sessions: list[Session]) -> Table:
-    """One row per date: clips, then each key metric measured on any date."""
-    table = Table(title=f"{athlete}: sessions (median per date)", header_style="bold")
-    table.add_column("date")
-    table.add_column("clips", justify="right")
-    names = [n for n in KEY_METRICS if any(n in s.metrics for s in sessions)]
-    for name in names:
-        table.add_column(
-            f"{_metric_title(name)}\n{METRICS[name].unit}", justify="right"
-        )
-    table.add_column("flagged")
-    for s in sessions:
+    """One column per date (the latest :data:`MAX_SESSION_COLUMNS`), one row per key
+    metric measured on any of them, then the clips and the flagged findings: narrow
+    enough for an 80-column terminal, however many metrics there are."""
+    shown = sessions[-MAX_SESSION_COLUMNS:]
+    title = f"{athlete}: sessions (median per date)"
+    if len(shown) < len(sessions):
+        title += f", latest {len(shown)} of {len(sessions)}"
+    table = Table(title=title, header_style="bold")
+    table.add_column("metric")
+    table.add_column("unit", style="dim")
+    for s in shown:
+        table.add_column(s.date, justify="right")
+    clips = []
+    for s in shown:
         failed = s.clips - s.ok_clips
-        table.add_row(
-            s.date,
-            f"{s.clips}" + (f" [red]({failed} failed)[/]" if failed else ""),
-            *(
-                _num(s.metrics[n], METRICS[n].unit) if n in s.metrics else "–"
-                for n in names
-            ),
-            escape(", ".join(s.finding_titles[f] for f in s.findings)),
-        )
+        clips.append(f"{s.clips}" + (f" [red]({failed} failed)[/]" if failed else ""))
+    table.add_row("clips", "", *clips)
+    for name in KEY_METRICS:
+        if any(name in s.metrics for s in shown):
+            unit = METRICS[name].unit
+            table.add_row(
+                _metric_title(name),
+                unit,
+                *(
+                    _num(s.metrics[name], unit) if name in s.metrics else "–"
+                    for s in shown
+                ),
+            )
+    table.add_row(
+        "flagged",
+        "",
+        *(
+            escape("\n".join(s.finding_titles[f] for f in s.findings)) or "–"
+            for s in shown
+        ),
+    )
     return table
 
 

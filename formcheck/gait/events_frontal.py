@@ -53,7 +53,7 @@ def _foot_drop(clean: CleanTrack, foot: str) -> np.ndarray:
     win = max(3, int(round(clean.fps * ENVELOPE_S)) | 1)
     trunk_f = np.interp(np.arange(len(trunk)), np.flatnonzero(finite), trunk[finite])
     trunk_s = percentile_filter(trunk_f, 50, size=win, mode="nearest")
-    lowest = np.nanmax(xy[:, list(FEET[foot]), 1], axis=1)
+    lowest = np.fmax.reduce(xy[:, list(FEET[foot]), 1], axis=1)  # NaN if none
     return (lowest - hip_y) / trunk_s
 
 
