@@ -223,7 +223,9 @@ def test_a_clip_analysed_but_not_judged_links_to_its_report():
     )
     header, (row,) = summary_rows([walker])
     cells = dict(zip(header, row, strict=True))
-    assert cells["status"] == "failed" and cells["report"] == "Alice/walk.mp4/report.html"
+    assert (
+        cells["status"] == "failed" and cells["report"] == "Alice/walk.mp4/report.html"
+    )
     assert 'href="Alice/walk.mp4/report.html"' in render_summary_html([walker])
 
 
