@@ -53,6 +53,12 @@ MAX_WORKERS = 4
 MIN_PART_S = 2.0
 #: A worker reports progress every this many frames.
 PROGRESS_EVERY = 5
+#: Modules the worker-process server imports once, so workers start ready.
+FORKSERVER_PRELOAD = [
+    "formcheck.pipeline",
+    "formcheck.batch.runner",
+    "mediapipe.tasks.python.vision",
+]
 
 ProgressFn = Callable[[int, int], None]
 
@@ -277,9 +283,16 @@ def _split(
 def _track_parts(
     job: _Job, parts: list[tuple], progress: ProgressFn | None, expected: int
 ) -> _Span:
-    if len(parts) == 1:
-        return _track_span(job, *parts[0], progress=progress, expected=expected)
-    return _track_parallel(job, parts, progress, expected)
+    if len(parts) > 1:
+        try:
+            return _track_parallel(job, parts, progress, expected)
+        except PoseError:
+            # A worker died (or could not start, e.g. a script without a
+            # ``__main__`` guard): do the work here instead, one span.
+            pass
+    return _track_span(
+        job, job.start_s, job.end_s, progress=progress, expected=expected
+    )
 
 
 def _track_span(
@@ -400,14 +413,16 @@ class _ParentGone(Exception):
     """The process that started this worker has died (killed, crashed)."""
 
 
-def _span_worker(job: _Job, part: int, span: tuple, messages, parent: int) -> None:
+def _span_worker(job: _Job, part: int, span: tuple, messages) -> None:
     """Worker process: track one span, report progress, then the result or error.
 
-    Stops by itself if its parent dies (a killed parent cannot stop its workers)."""
+    Stops by itself if the process that started it dies (a killed parent cannot stop
+    its workers)."""
+    parent = multiprocessing.parent_process()
 
     def progress(done: int, _expected: int) -> None:
         if done % PROGRESS_EVERY == 0:
-            if os.getppid() != parent:
+            if parent is not None and not parent.is_alive():
                 raise _ParentGone
             messages.put(("progress", part, done))
 
@@ -427,12 +442,12 @@ def _track_parallel(
 ) -> _Span:
     """Track each span in its own process and join the results in time order."""
     job = dataclasses.replace(job, threaded_decode=False)
-    ctx = multiprocessing.get_context(_start_method())
+    ctx = worker_context()
     messages = ctx.Queue()
     procs = [
         ctx.Process(
             target=_span_worker,
-            args=(job, k, span, messages, os.getpid()),
+            args=(job, k, span, messages),
             name=f"formcheck-pose-{k}",
             daemon=True,
         )
@@ -442,7 +457,10 @@ def _track_parallel(
     done = [0] * len(parts)
     try:
         for proc in procs:
-            proc.start()
+            try:
+                proc.start()
+            except OSError as exc:  # e.g. out of processes or memory
+                raise PoseError(f"Cannot start a pose worker process: {exc}") from None
         _import_later_stages()
         while len(results) < len(parts):
             try:
@@ -472,6 +490,8 @@ def _track_parallel(
                 progress(sum(done), max(expected, sum(done)))
     finally:
         for proc in procs:
+            if proc.pid is None:  # never started
+                continue
             if proc.is_alive():
                 proc.terminate()
             proc.join(timeout=5)
@@ -517,12 +537,20 @@ def _join_spans(spans: list[_Span | BaseException]) -> _Span:
     return _Span(rows, Detections.concat(people), rejected, decode_error, vfr, most)
 
 
-def _start_method() -> str:
-    """``fork`` where it is safe and fast (Linux): workers start in milliseconds with
-    everything imported. ``spawn`` elsewhere (macOS frameworks break under fork)."""
+def worker_context() -> multiprocessing.context.BaseContext:
+    """How formcheck starts worker processes (pose spans here, clips in a batch).
+
+    ``forkserver`` on Linux: workers are forked from a small server process started
+    once, which has imported the pipeline and MediaPipe, so a worker starts in
+    milliseconds. Not ``fork`` from the caller: a caller with other threads (Streamlit,
+    a Dask client, a progress bar) can hold a lock at the moment of the fork, and the
+    child then hangs on it. ``spawn`` elsewhere (macOS frameworks break under fork).
+    """
     if sys.platform.startswith("linux"):
-        return "fork"
-    return "spawn"
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(FORKSERVER_PRELOAD)
+        return ctx
+    return multiprocessing.get_context("spawn")
 
 
 def _expected_frames(info: VideoInfo, start_s, end_s, stride: int) -> int:

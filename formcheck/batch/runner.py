@@ -19,9 +19,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import hashlib
 import json
-import multiprocessing
 import os
-import sys
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -359,12 +357,10 @@ def _stop_pool(pool: cf.ProcessPoolExecutor) -> None:
 
 
 def _mp_context():
-    """Fresh interpreters for workers: ``forkserver`` on Linux, else ``spawn``. Not
-    ``fork``: the parent runs a progress-bar thread, and forking a threaded process
-    can deadlock the child."""
-    if sys.platform.startswith("linux"):
-        return multiprocessing.get_context("forkserver")
-    return multiprocessing.get_context("spawn")
+    """The pipeline's worker context (forkserver on Linux, else spawn)."""
+    from formcheck.pipeline import worker_context
+
+    return worker_context()
 
 
 def _run_dask(tasks: list, address: str) -> Iterator[tuple[int, ClipResult]]:
