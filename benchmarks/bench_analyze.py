@@ -154,6 +154,25 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale / 1024
 
 
+def _forkserver_cpu_s() -> float:
+    """CPU seconds of multiprocessing's forkserver and its finished children (Linux;
+    0 if there is none): formcheck's worker processes are its children, not ours."""
+    from multiprocessing import forkserver
+
+    pid = getattr(forkserver._forkserver, "_forkserver_pid", None)  # no public API
+    if not pid:
+        return 0.0
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # Fields 14-17 of /proc/PID/stat (utime stime cutime cstime), 1-based; the split
+    # above starts at field 3.
+    ticks = sum(int(x) for x in fields[11:15])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def _children_rss_mb() -> float:
     """Upper bound on the memory of the worker processes this process waited for:
     the largest one's peak RSS times how many may run at once (0 if none ran).
@@ -186,11 +205,13 @@ def worker(method: str, clip: Path, variant: str, out: Path) -> None:
         job = lambda: formcheck_track_poses(clip, variant, num_poses=1)  # noqa: E731
     else:
         job = lambda: formcheck_track_poses(clip, variant)  # noqa: E731
-    cpu0 = _own_cpu_s()
+    cpu0 = _own_cpu_s() + _forkserver_cpu_s()
     t0 = time.perf_counter()
     frames, detected = job()
     wall = time.perf_counter() - t0
-    cpu = _own_cpu_s() - cpu0  # with formcheck's pose worker processes
+    # With formcheck's pose worker processes (children of multiprocessing's
+    # forkserver, which has reaped them by now).
+    cpu = _own_cpu_s() + _forkserver_cpu_s() - cpu0
     sample = Sample(wall, cpu, _peak_rss_mb() + _children_rss_mb(), frames, detected)
     out.write_text(json.dumps(sample.__dict__))
 
