@@ -20,6 +20,15 @@ from rich.table import Table
 from formcheck import models
 from formcheck.analysis import Analysis, ViewOverrides, analyze_video
 from formcheck.cli._app import app, err_console
+from formcheck.cli._options import (
+    HeightCm,
+    MaxPeople,
+    ModelPath,
+    ModelVariant,
+    RulesFile,
+    ThresholdsFile,
+    check_variant,
+)
 from formcheck.config import load_thresholds
 from formcheck.metrics.registry import METRICS
 from formcheck.report import build_report, frame_rows, step_rows, write_csv, write_json
@@ -60,10 +69,7 @@ def analyze(
             "plots and report.html into this folder.",
         ),
     ] = None,
-    rules_file: Annotated[
-        Path | None,
-        typer.Option("--rules", help="TOML file overriding coaching rules."),
-    ] = None,
+    rules_file: RulesFile = None,
     csv_path: Annotated[
         Path | None, typer.Option("--csv", help="Write one row per frame to this CSV.")
     ] = None,
@@ -88,34 +94,14 @@ def analyze(
         bool | None,
         typer.Option("--treadmill/--overground", help="Say how the clip was filmed."),
     ] = None,
-    height_cm: Annotated[
-        float | None,
-        typer.Option(min=80, max=250, help="Runner's height, for cm values."),
-    ] = None,
-    thresholds_file: Annotated[
-        Path | None,
-        typer.Option("--thresholds", help="TOML file overriding thresholds."),
-    ] = None,
-    variant: Annotated[
-        str,
-        typer.Option("--model-variant", "-m", help="Pose model: lite, full or heavy."),
-    ] = models.DEFAULT_VARIANT,
-    model_path: Annotated[
-        Path | None,
-        typer.Option("--model", help="Pose model file (checked by SHA-256)."),
-    ] = None,
+    height_cm: HeightCm = None,
+    thresholds_file: ThresholdsFile = None,
+    variant: ModelVariant = models.DEFAULT_VARIANT,
+    model_path: ModelPath = None,
     start: Annotated[float | None, typer.Option(help="Start time in seconds.")] = None,
     end: Annotated[float | None, typer.Option(help="End time in seconds.")] = None,
     stride: Annotated[int, typer.Option(min=1, help="Analyse every Nth frame.")] = 1,
-    max_people: Annotated[
-        int | None,
-        typer.Option(
-            min=1,
-            max=10,
-            help="People to look for (1 is fastest; more lets "
-            "formcheck pick the runner out of a crowd). Default: 3.",
-        ),
-    ] = None,
+    max_people: MaxPeople = None,
     workers: Annotated[
         int | None,
         typer.Option(
@@ -132,10 +118,7 @@ def analyze(
     ] = False,
 ) -> None:
     """Analyse a running video: frame-by-frame table, gait events and form metrics."""
-    if variant not in models.MODELS:
-        raise typer.BadParameter(
-            f"must be one of {', '.join(models.MODELS)}", param_hint="--model-variant"
-        )
+    check_variant(variant)
     overrides = ViewOverrides(
         kind=_choice(view, ("auto", "side", "rear", "front"), "--view"),
         facing=_choice(facing, ("auto", "left", "right"), "--facing"),

@@ -19,6 +19,15 @@ from rich.progress import (
 from formcheck import models
 from formcheck.batch.records import ClipResult
 from formcheck.cli._app import app, err_console
+from formcheck.cli._options import (
+    HeightCm,
+    MaxPeople,
+    ModelPath,
+    ModelVariant,
+    RulesFile,
+    ThresholdsFile,
+    check_variant,
+)
 
 #: Exit code when the batch finished but some clips failed.
 EXIT_SOME_FAILED = 1
@@ -68,30 +77,12 @@ def batch(
             "of local workers; clips must be on storage the workers share."
         ),
     ] = None,
-    rules_file: Annotated[
-        Path | None,
-        typer.Option("--rules", help="TOML file overriding coaching rules."),
-    ] = None,
-    thresholds_file: Annotated[
-        Path | None,
-        typer.Option("--thresholds", help="TOML file overriding thresholds."),
-    ] = None,
-    height_cm: Annotated[
-        float | None,
-        typer.Option(min=80, max=250, help="Runners' height, for cm values."),
-    ] = None,
-    variant: Annotated[
-        str,
-        typer.Option("--model-variant", "-m", help="Pose model: lite, full or heavy."),
-    ] = models.DEFAULT_VARIANT,
-    model_path: Annotated[
-        Path | None,
-        typer.Option("--model", help="Pose model file (checked by SHA-256)."),
-    ] = None,
-    max_people: Annotated[
-        int | None,
-        typer.Option(min=1, max=10, help="People to look for per clip. Default: 3."),
-    ] = None,
+    rules_file: RulesFile = None,
+    thresholds_file: ThresholdsFile = None,
+    height_cm: HeightCm = None,
+    variant: ModelVariant = models.DEFAULT_VARIANT,
+    model_path: ModelPath = None,
+    max_people: MaxPeople = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress or table; errors only.")
     ] = False,
@@ -106,10 +97,7 @@ def batch(
     from formcheck.batch.summary import write_summary_csv, write_summary_html
     from formcheck.history import HistoryDB
 
-    if variant not in models.MODELS:
-        raise typer.BadParameter(
-            f"must be one of {', '.join(models.MODELS)}", param_hint="--model-variant"
-        )
+    check_variant(variant)
     jobs = expand_inputs(inputs)
     settings = settings_for(
         variant=variant,
@@ -147,33 +135,24 @@ def batch(
 
 
 def _run(planned, settings, out_dir, workers, scheduler, history, quiet):
+    """Run the batch, recording each result in the history as it comes, with an
+    overall progress bar and one line per analysed clip unless ``quiet``."""
     from formcheck.batch.runner import run_batch
 
-    def record(result: ClipResult, reused: bool) -> None:
-        history.record(result)
-        if not quiet and not reused:
-            err_console.print(_status_line(result))
-
-    if quiet:
-        return run_batch(
-            planned,
-            settings,
-            out_dir,
-            workers=workers,
-            dask_scheduler=scheduler,
-            on_result=record,
-        )
     columns = (
         TextColumn("[bold]batch[/]"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=err_console, transient=True) as bar:
+    bar = Progress(*columns, console=err_console, transient=True, disable=quiet)
+    with bar:
         task = bar.add_task("clips", total=len(planned))
 
-        def step(result: ClipResult, reused: bool) -> None:
-            record(result, reused)
+        def on_result(result: ClipResult, reused: bool) -> None:
+            history.record(result)
+            if not quiet and not reused:
+                bar.console.print(_status_line(result))
             bar.advance(task)
 
         return run_batch(
@@ -182,7 +161,7 @@ def _run(planned, settings, out_dir, workers, scheduler, history, quiet):
             out_dir,
             workers=workers,
             dask_scheduler=scheduler,
-            on_result=step,
+            on_result=on_result,
         )
 
 
