@@ -1,7 +1,7 @@
 """``python -m formcheck``."""
 
-from formcheck.cli import main
+from formcheck.cli import console_main
 
 # Guarded: worker processes (forkserver/spawn) import the main module again.
 if __name__ == "__main__":
-    main()
+    console_main()

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from formcheck import models
+from formcheck import models, native_logs
 from formcheck.config import DEFAULT as DEFAULT_THRESHOLDS
 from formcheck.config import DetectionThresholds, SelectThresholds, Thresholds
 from formcheck.errors import FormcheckError, PoseError
@@ -419,6 +419,8 @@ def _span_worker(job: _Job, part: int, span: tuple, messages) -> None:
     Stops by itself if the process that started it dies (a killed parent cannot stop
     its workers)."""
     parent = multiprocessing.parent_process()
+    # Errors travel back on ``messages``; fd 2 would only carry native log lines.
+    native_logs.process_silenced()
 
     def progress(done: int, _expected: int) -> None:
         if done % PROGRESS_EVERY == 0:

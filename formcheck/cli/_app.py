@@ -18,3 +18,15 @@ app = typer.Typer(
 
 #: Progress bars, warnings and errors go to stderr; reports go to stdout.
 err_console = Console(stderr=True, highlight=False)
+
+
+@app.callback()
+def _global(
+    verbose: bool = typer.Option(
+        False,
+        "--verbose",
+        help="Also show the log lines MediaPipe/TensorFlow Lite print from native code.",
+    ),
+) -> None:
+    """Running-form analysis from video: pose, gait events, posture feedback."""
+    # Acted on in formcheck.cli.main, before any native library is loaded.

@@ -7,15 +7,13 @@ landmarks to pixel coordinates of the frame it was given, once, in
 
 from __future__ import annotations
 
-import contextlib
 import os
-import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from types import TracebackType
 
 import numpy as np
 
+from formcheck import native_logs
 from formcheck.errors import ModelError
 from formcheck.pose.landmarks import NUM_LANDMARKS
 
@@ -75,33 +73,6 @@ def observations_from_result(result, width: int, height: int) -> list[PoseObserv
     return out
 
 
-@contextlib.contextmanager
-def _native_stderr_silenced() -> Iterator[None]:
-    """Hide the C++ log lines MediaPipe/TFLite print on fd 2 while loading a model.
-
-    They are harmless ("Created TensorFlow Lite XNNPACK delegate", "Feedback manager
-    requires a model with a single signature") but look like errors to users. Set
-    ``FORMCHECK_NATIVE_LOGS=1`` to see them.
-    """
-    if os.environ.get("FORMCHECK_NATIVE_LOGS"):
-        yield
-        return
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError):  # no real fd 2 (e.g. some notebook hosts)
-        yield
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
-
-
 class PoseEstimator:
     """MediaPipe PoseLandmarker in VIDEO mode, as a context manager.
 
@@ -147,7 +118,7 @@ class PoseEstimator:
             min_tracking_confidence=self._conf[2],
         )
         try:
-            with _native_stderr_silenced():
+            with native_logs.silenced():
                 self._landmarker = vision.PoseLandmarker.create_from_options(options)
                 # The first inference initialises more native code that logs too.
                 warmup = np.zeros((64, 64, 3), np.uint8)
@@ -165,7 +136,9 @@ class PoseEstimator:
         tb: TracebackType | None,
     ) -> None:
         if self._landmarker is not None:
-            self._landmarker.close()
+            # mediapipe >= 1.2.3 logs a line per accelerator it destroys.
+            with native_logs.silenced():
+                self._landmarker.close()
             self._landmarker = None
 
     def detect(self, image: np.ndarray, time_s: float) -> list[PoseObservation]:
@@ -181,7 +154,7 @@ class PoseEstimator:
         )
         if self._native_logs_pending:
             # MediaPipe logs once more at its first landmark projection.
-            with _native_stderr_silenced():
+            with native_logs.silenced():
                 result = self._landmarker.detect_for_video(mp_image, ms)
             self._native_logs_pending = not result.pose_landmarks
         else:
