@@ -24,3 +24,7 @@ class PoseError(FormcheckError):
 
 class HistoryError(FormcheckError):
     """The history database is missing or unreadable, or has no such athlete."""
+
+
+class OutputError(FormcheckError):
+    """An output cannot be written (wrong kind of path, not writable, disk full)."""

@@ -9,11 +9,23 @@ code 2, so users never see a traceback for bad input.
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
+
+import typer
+from rich.text import Text
 
 from formcheck import native_logs
 from formcheck.cli import analyze, batch, history, models, synth  # noqa: F401  (registers commands)
-from formcheck.cli._app import EXIT_INTERRUPTED, EXIT_USER_ERROR, app, err_console
+from formcheck.cli._app import (
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
+    EXIT_USER_ERROR,
+    app,
+    err_console,
+    printable,
+)
 from formcheck.errors import FormcheckError
 
 __all__ = ["app", "console_main", "main"]
@@ -29,19 +41,77 @@ def _global_options(args: list[str]) -> list[str]:
     return head
 
 
+def _click_class(name: str) -> type[Exception]:
+    """A click exception class as Typer raises it: recent Typer releases vendor their
+    own copy of click, older ones use the ``click`` package."""
+    return next(c for c in typer.BadParameter.__mro__ if c.__name__ == name)
+
+
+_ClickException = _click_class("ClickException")
+_UsageError = _click_class("UsageError")
+
+
+class Terminated(SystemExit):
+    """SIGTERM arrived: unwind like Ctrl-C, so staging folders and workers are
+    cleaned up by the ``finally`` blocks on the way out."""
+
+
+def _on_sigterm(signum, frame) -> None:
+    raise Terminated(EXIT_TERMINATED)
+
+
+def _error(message: str) -> None:
+    """One line on stderr: ``error: ...``, the message printed literally."""
+    err_console.print(
+        Text.assemble(("error:", "bold red"), " ", printable(message)), soft_wrap=True
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point."""
+    """Run the ``formcheck`` command line with ``argv`` (default ``sys.argv[1:]``).
+
+    Every way a run can end maps to one exit code and at most one line on stderr:
+    ``0`` done, ``1`` batch finished with failed clips, ``2`` the input or an option is
+    wrong (``error: ...``, never a traceback), ``130`` interrupted (Ctrl-C), ``143``
+    terminated (SIGTERM).
+    """
     args = sys.argv[1:] if argv is None else list(argv)
     if "--verbose" in _global_options(args):
         os.environ[native_logs.ENV_SHOW] = "1"  # worker processes inherit it
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        app(args=args, prog_name="formcheck")
+        code = app(args=args, prog_name="formcheck", standalone_mode=False)
     except FormcheckError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+        _error(str(exc))
         sys.exit(EXIT_USER_ERROR)
+    except _UsageError as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare ``formcheck``: the help
+            if exc.ctx is not None:
+                err_console.print(exc.ctx.get_help())
+            sys.exit(EXIT_USER_ERROR)
+        where = f" (see: {exc.ctx.command_path} --help)" if exc.ctx else ""
+        _error(exc.format_message() + where)
+        sys.exit(EXIT_USER_ERROR)
+    except _ClickException as exc:
+        _error(exc.format_message())
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        code = EXIT_INTERRUPTED
     except KeyboardInterrupt:
-        err_console.print("[yellow]interrupted[/]")
-        sys.exit(EXIT_INTERRUPTED)
+        code = EXIT_INTERRUPTED
+    except Terminated:
+        err_console.print(Text("terminated", "yellow"))
+        sys.exit(EXIT_TERMINATED)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    if code == EXIT_INTERRUPTED:
+        # Typer turns Ctrl-C into a silent exit code 130.
+        err_console.print(Text("interrupted", "yellow"))
+    if code:
+        sys.exit(code)
 
 
 def console_main() -> None:

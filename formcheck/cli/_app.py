@@ -1,5 +1,7 @@
 """The Typer application object shared by the subcommand modules."""
 
+import re
+
 import typer
 from rich.console import Console
 
@@ -7,6 +9,7 @@ from rich.console import Console
 EXIT_OK = 0
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
 
 app = typer.Typer(
     name="formcheck",
@@ -30,3 +33,13 @@ def _global(
 ) -> None:
     """Running-form analysis from video: pose, gait events, posture feedback."""
     # Acted on in formcheck.cli.main, before any native library is loaded.
+
+
+#: C0 and C1 control characters except tab and newline, and DEL: a name or path
+#: printed with them could move the cursor, clear the screen or retitle the terminal.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` with terminal control characters replaced by ``?``."""
+    return _CONTROL.sub("?", text)

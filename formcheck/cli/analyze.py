@@ -8,13 +8,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 
 from formcheck import models
@@ -29,11 +22,14 @@ from formcheck.cli._options import (
     ThresholdsFile,
     check_variant,
 )
+from formcheck.cli._progress import progress_bar
 from formcheck.config import load_thresholds
 from formcheck.metrics.registry import METRICS
+from formcheck.outputs.preflight import Target, check_targets, estimate, output_errors
 from formcheck.report import build_report, frame_rows, step_rows, write_csv, write_json
 from formcheck.rules import HEALTH_NOTE, evaluate, load_rules, threshold_bands
 from formcheck.rules.types import Finding
+from formcheck.video import probe
 
 #: Per-frame columns printed in the terminal table, when measured (the CSV has all).
 TABLE_COLUMNS = (
@@ -98,8 +94,12 @@ def analyze(
     thresholds_file: ThresholdsFile = None,
     variant: ModelVariant = models.DEFAULT_VARIANT,
     model_path: ModelPath = None,
-    start: Annotated[float | None, typer.Option(help="Start time in seconds.")] = None,
-    end: Annotated[float | None, typer.Option(help="End time in seconds.")] = None,
+    start: Annotated[
+        float | None, typer.Option(min=0, help="Start time in seconds.")
+    ] = None,
+    end: Annotated[
+        float | None, typer.Option(min=0, help="End time in seconds.")
+    ] = None,
     stride: Annotated[int, typer.Option(min=1, help="Analyse every Nth frame.")] = 1,
     max_people: MaxPeople = None,
     workers: Annotated[
@@ -126,6 +126,18 @@ def analyze(
     )
     thresholds = load_thresholds(thresholds_file)
     rules = load_rules(rules_file)
+    _preflight(
+        video,
+        start,
+        end,
+        stride,
+        (
+            ("--out", out_dir, "dir"),
+            ("--json", json_path, "file"),
+            ("--csv", csv_path, "file"),
+            ("--steps-csv", steps_csv, "file"),
+        ),
+    )
     analysis = _run_with_progress(
         video,
         quiet,
@@ -142,17 +154,21 @@ def analyze(
     )
     findings = evaluate(analysis, rules)
     if out_dir is not None:
-        _write_bundle(analysis, findings, out_dir, threshold_bands(rules), quiet)
+        with output_errors(f"--out {out_dir}"):
+            _write_bundle(analysis, findings, out_dir, threshold_bands(rules), quiet)
     if json_path is not None:
         from formcheck.outputs.bundle import findings_to_json
 
         report = build_report(analysis)
         report["findings"] = findings_to_json(findings)
-        write_json(report, json_path)
+        with output_errors(f"--json {json_path}"):
+            write_json(report, json_path)
     if csv_path is not None:
-        write_csv(*frame_rows(analysis), csv_path)
+        with output_errors(f"--csv {csv_path}"):
+            write_csv(*frame_rows(analysis), csv_path)
     if steps_csv is not None:
-        write_csv(*step_rows(analysis), steps_csv)
+        with output_errors(f"--steps-csv {steps_csv}"):
+            write_csv(*step_rows(analysis), steps_csv)
     if not quiet:
         out = Console(highlight=False)
         out.print(frame_table(analysis, every))
@@ -166,50 +182,52 @@ def analyze(
         print_findings(out, findings)
 
 
+def _preflight(
+    video: Path,
+    start: float | None,
+    end: float | None,
+    stride: int,
+    outputs: tuple[tuple[str, Path | None, str], ...],
+) -> None:
+    """Check the time span and every output path before the analysis starts."""
+    if start is not None and end is not None and end <= start:
+        raise typer.BadParameter(
+            f"must be after --start ({end:g} <= {start:g})", param_hint="--end"
+        )
+    info = probe(video)
+    if start is not None and info.duration_s > 0 and start >= info.duration_s:
+        raise typer.BadParameter(
+            f"{start:g} s is past the end of the clip ({info.duration_s:.2f} s)",
+            param_hint="--start",
+        )
+    lo = start or 0.0
+    hi = min(end, info.duration_s) if end is not None else info.duration_s
+    seconds = max(hi - lo, 0.0)
+    frames = int(seconds * info.fps / stride) + 1
+    check_targets(
+        [
+            Target(option, path, kind, estimate(option, frames, seconds))
+            for option, path, kind in outputs
+            if path is not None
+        ]
+    )
+
+
 def _write_bundle(
     analysis: Analysis, findings, out_dir: Path, bands, quiet: bool
 ) -> None:
     from formcheck.outputs.bundle import write_outputs
 
-    if quiet:
-        write_outputs(analysis, findings, out_dir, bands=bands)
-        return
-    with Progress(
-        TextColumn("[bold]drawing[/] annotated video"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=err_console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("video", total=None)
-        write_outputs(
-            analysis,
-            findings,
-            out_dir,
-            bands=bands,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
-        )
+    with progress_bar("drawing the annotated video", quiet=quiet) as progress:
+        write_outputs(analysis, findings, out_dir, bands=bands, progress=progress)
 
 
 def _run_with_progress(video: Path, quiet: bool, **options) -> Analysis:
     def say(msg: str) -> None:
         if not quiet:
-            err_console.print(f"[dim]{msg}[/]")
+            err_console.print(msg, style="dim", markup=False, highlight=False)
 
-    if quiet:
-        return analyze_video(video, model_progress=say, **options)
-    columns = (
-        TextColumn("[bold]analysing[/] {task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=err_console, transient=True) as bar:
-        task = bar.add_task(Path(video).name, total=None)
-
-        def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
+    with progress_bar(f"analysing {Path(video).name}", quiet=quiet) as progress:
         return analyze_video(video, progress=progress, model_progress=say, **options)
 
 

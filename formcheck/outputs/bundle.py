@@ -25,6 +25,7 @@ complete set.)
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import os
 import re
@@ -43,9 +44,14 @@ from formcheck.rules.types import Finding
 
 ProgressFn = Callable[[int, int], None]
 
-#: Sub-folders whose PNGs belong to formcheck: stale ones from an earlier run are
-#: removed when a new result is moved in.
-MANAGED_DIRS = ("plots", "frames")
+#: The list of files formcheck wrote into an output folder (relative paths, JSON). A
+#: rerun removes files of the earlier run that it does not write again (a finding that
+#: went away leaves no stale key frame) and only those: a file formcheck did not
+#: write is never removed, whatever its name.
+MANIFEST = ".formcheck-files.json"
+#: Staging folders beside ``out_dir`` are named ``.<out name>.<STAGING_TAG><pid>-*.tmp``;
+#: the pid lets a later run remove one whose process was killed (kill -9, power cut).
+STAGING_TAG = "formcheck-staging-"
 
 
 def _json_safe(obj):
@@ -133,8 +139,13 @@ def write_outputs(
     """
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_staging(out_dir)
     tmp = Path(
-        tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent)
+        tempfile.mkdtemp(
+            prefix=f".{out_dir.name}.{STAGING_TAG}{os.getpid()}-",
+            suffix=".tmp",
+            dir=out_dir.parent,
+        )
     )
     try:
         rel = _write_all(
@@ -190,8 +201,13 @@ def _write_all(
 
 
 def _move_in(tmp: Path, out_dir: Path, rel: list[str]) -> dict[str, Path]:
-    """Move the finished files into ``out_dir``; ``report.json`` last."""
+    """Move the finished files into ``out_dir``; ``report.json`` last.
+
+    Then remove what the previous run wrote and this one did not (by the folder's
+    :data:`MANIFEST`), and record this run's files.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
+    earlier = _written_before(out_dir)
     order = sorted(rel, key=lambda r: (r == "report.json", r == "report.html", r))
     moved: dict[str, Path] = {}
     for r in order:
@@ -199,11 +215,56 @@ def _move_in(tmp: Path, out_dir: Path, rel: list[str]) -> dict[str, Path]:
         dest.parent.mkdir(parents=True, exist_ok=True)
         os.replace(tmp / r, dest)
         moved[r] = dest
-    # Key frames and plots of an earlier run that this run did not produce.
-    for sub in MANAGED_DIRS:
-        d = out_dir / sub
-        if d.is_dir():
-            for old in d.glob("*.png"):
-                if f"{sub}/{old.name}" not in moved:
-                    old.unlink(missing_ok=True)
+    for r in sorted(earlier - set(moved)):
+        (out_dir / r).unlink(missing_ok=True)
+    with atomic_open(out_dir / MANIFEST, "w", encoding="utf-8") as fh:
+        json.dump({"files": sorted(moved)}, fh, indent=1)
     return {r: moved[r] for r in rel}
+
+
+def _written_before(out_dir: Path) -> set[str]:
+    """Relative paths the last run recorded in ``out_dir``'s manifest.
+
+    Only plain relative paths inside the folder count: a manifest that was edited or
+    damaged can never make formcheck remove anything outside ``out_dir``.
+    """
+    try:
+        listed = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return set()
+    safe = set()
+    for r in listed if isinstance(listed, list) else []:
+        if not isinstance(r, str):
+            continue
+        parts = Path(r).parts
+        if r and not Path(r).is_absolute() and ".." not in parts and "" not in parts:
+            safe.add(Path(*parts).as_posix())
+    return safe
+
+
+def remove_stale_staging(out_dir: Path) -> None:
+    """Remove staging folders beside ``out_dir`` left by a killed formcheck process."""
+    prefix = f".{out_dir.name}.{STAGING_TAG}"
+    try:
+        entries = list(out_dir.parent.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        name = entry.name
+        if not (name.startswith(prefix) and name.endswith(".tmp")):
+            continue
+        pid = name[len(prefix) :].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)) and entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # someone else's live process
+    return True
