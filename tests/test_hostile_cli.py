@@ -116,11 +116,13 @@ def test_preflight_estimate_grows_with_the_clip():
 
 
 def test_a_full_disk_while_writing_is_one_line():
-    with pytest.raises(
-        OutputError, match="could not write --json r.json: the disk is full"
+    with (
+        pytest.raises(
+            OutputError, match="could not write --json r.json: the disk is full"
+        ),
+        preflight.output_errors("--json r.json"),
     ):
-        with preflight.output_errors("--json r.json"):
-            raise OSError(errno.ENOSPC, "No space left on device")
+        raise OSError(errno.ENOSPC, "No space left on device")
 
 
 def _staged(tmp_path: Path, files: dict[str, bytes]) -> tuple[Path, list[str]]:

@@ -220,29 +220,172 @@ def test_user_rules_override_by_id(tmp_path):
     assert rules["low_cadence"].cue  # the rest is kept
 
 
+def _override(key_values: str, rule_id: str = "low_cadence") -> str:
+    """A rules file overriding one shipped rule with some TOML ``key = value`` lines."""
+    return f'[[rule]]\nid = "{rule_id}"\n{key_values}\n'
+
+
+NEW_RULE = (
+    '[[rule]]\nid = "x"\ntitle = "X"\nviews = ["side"]\nmetric = "overstride_ll"\n'
+    'direction = "above"\nlevels = { mild = 1.0, moderate = 2.0, marked = 3.0 }\n'
+    'message = "m"\n'
+)
+
+
 @pytest.mark.parametrize(
-    ("text", "needle"),
+    ("text", "needles"),
     [
+        # the file itself
+        ("not toml [", ["cannot read rules file"]),
+        (b"message = '\xff'", ["cannot read rules file", "UTF-8"]),
+        ("x = " + "[" * 3000 + "]" * 3000, ["cannot read rules file", "nested"]),
+        ('[rule]\nid = "low_cadence"\n', ["[[rule]]"]),
+        ('[[rules]]\nid = "low_cadence"\n', ["top-level key 'rules'"]),
+        (_override("") + _override(""), ["'low_cadence' is defined twice"]),
+        ('[[rule]]\ntitle = "no id"\n', ["rule number 1 has no id"]),
+        ("[[rule]]\nid = 5\n", ["rule id 5", "letters, digits"]),
+        ('[[rule]]\nid = "a b\\nc"\n', ["rule id 'a b\\nc'", "letters, digits"]),
+        # keys and their types
+        ('[[rule]]\nid = "y"\n', ["rule 'y' is missing the keys", "metric"]),
+        (_override('mesage = "typo"'), ["low_cadence", "unknown key 'mesage'"]),
+        (_override("title = 5"), ["low_cadence", "title = 5", "a string"]),
+        (_override('views = "side"'), ["views = 'side'", "an array of strings"]),
+        (_override("drills = [1, 2]"), ["drills = [1, 2]", "an array of strings"]),
+        (_override('levels = "high"'), ["levels = 'high'", "a table of numbers"]),
+        (_override('min_fraction = "half"'), ["min_fraction = 'half'", "a number"]),
+        (_override("min_n = 2.5"), ["min_n = 2.5", "an integer"]),
+        (_override("min_n = true"), ["min_n = true", "an integer"]),
+        (_override("message = 5"), ["message = 5", "a string"]),
+        (_override('require = "yes"'), ["require = 'yes'", "an array of tables"]),
+        # values
+        (NEW_RULE.replace("overstride_ll", "nope"), ["rule 'x'", "unknown metric"]),
+        (_override('views = ["top"]'), ["views = ['top']", "side, rear, front"]),
+        (_override("views = []"), ["views = []", "side, rear, front"]),
+        (_override('direction = "up"'), ["direction = 'up'", "'above' or 'below'"]),
+        (_override('field = "left"'), ["field = 'left'", "'asymmetry_pct'"]),
+        (_override('field = "asymmetry_pct"'), ["per side", "cadence_spm"]),
+        (_override("min_fraction = 1.5"), ["min_fraction = 1.5", "[0, 1]"]),
+        (_override("min_fraction = nan"), ["min_fraction = nan", "[0, 1]"]),
+        (_override("min_n = -1"), ["min_n = -1", ">= 0"]),
+        # levels: finite, complete, stricter from mild to marked
         (
-            '[[rule]]\nid = "x"\ntitle = "X"\nviews = ["side"]\nmetric = "nope"\n'
-            'direction = "above"\nlevels = { mild = 1.0, moderate = 2.0, marked = 3.0 }\n'
-            'message = "m"\n',
-            "unknown metric",
+            _override("levels = { mild = inf, moderate = inf, marked = inf }"),
+            ["low_cadence", "levels.mild = inf", "finite"],
         ),
         (
-            '[[rule]]\nid = "low_cadence"\nlevels = { mild = 140.0, moderate = 150.0, '
-            "marked = 160.0 }\n",
-            "stricter",
+            _override("levels = { mild = 160.0, moderate = nan, marked = 140.0 }"),
+            ["levels.moderate = nan", "finite"],
         ),
-        ('[[rule]]\nid = "y"\n', "missing"),
-        ("not toml [", "cannot read"),
+        (
+            _override("levels = { mild = 160.0, moderate = 150.0 }"),
+            ["levels must set exactly mild, moderate, marked (missing marked)"],
+        ),
+        (
+            _override(
+                "levels = { mild = 160.0, moderate = 150.0, marked = 140.0, "
+                "severe = 130.0 }"
+            ),
+            ["exactly mild, moderate, marked (unknown 'severe')"],
+        ),
+        (
+            _override("levels = { mild = 140.0, moderate = 150.0, marked = 160.0 }"),
+            ["low_cadence", "stricter", "must fall"],
+        ),
+        (_override('direction = "above"'), ["stricter", "must rise"]),
+        # require conditions
+        (
+            _override('require = [{ metric = "trunk_lean_deg" }]'),
+            ["require[0] = ", "above = ..."],
+        ),
+        (
+            _override('require = [{ metric = "trunk_lean_deg", above = nan }]'),
+            ["require[0].above = nan", "finite"],
+        ),
+        (
+            _override('require = [{ metric = "nope", above = 1.0 }]'),
+            ["require[0].metric = 'nope'", "unknown metric"],
+        ),
+        (
+            _override('require = [{ metric = "trunk_lean_deg", above = "1" }]'),
+            ["require[0].above = '1'", "finite number"],
+        ),
+        (
+            _override("require = [{ any = [] }]"),
+            ["require[0] = {'any': []}", "any = [conditions]"],
+        ),
+        (
+            _override("require = [" + "{ any = [" * 6 + "]}" * 6 + "]"),
+            ["require[0].any[0].any[0].any[0]", "conditions deeper than 4"],
+        ),
+        # message templates
+        (
+            _override('message = "{value.__init__.__globals__[os].environ}"'),
+            ["low_cadence", "message field", "attribute or index access"],
+        ),
+        (
+            _override('message = "{value:>99999999}"'),
+            ["message field '{value:>99999999}'", "width <= 20"],
+        ),
+        (_override('message = "{value:.99f}"'), ["precision <= 6"]),
+        (_override('message = "{}"'), ["message field '{}' is positional"]),
+        (_override('message = "{0}"'), ["message field '{0}' is positional"]),
+        (_override('message = "{value!r}"'), ["'{value!r}'", "conversion"]),
+        (_override('message = "{cadense_spm}"'), ["'{cadense_spm}'", "unknown value"]),
+        (_override('message = "{value"'), ["message has an unbalanced brace"]),
+        (_override('message = "100% }"'), ["message has an unbalanced brace"]),
     ],
 )
-def test_bad_user_rules_are_clear_errors(tmp_path, text, needle):
+def test_bad_user_rules_are_clear_errors(tmp_path, text, needles):
     user = tmp_path / "bad.toml"
-    user.write_text(text)
-    with pytest.raises(FormcheckError, match=needle):
+    if isinstance(text, bytes):
+        user.write_bytes(text)
+    else:
+        user.write_text(text)
+    with pytest.raises(FormcheckError) as exc:
         load_rules(user)
+    message = str(exc.value)
+    assert "\n" not in message
+    assert f"rules file {user}" in message
+    for needle in needles:
+        assert needle in message
+
+
+def test_a_valid_new_rule_and_ints_for_floats_are_accepted(tmp_path):
+    user = tmp_path / "mine.toml"
+    user.write_text(
+        NEW_RULE.replace("1.0", "1").replace('"m"', '"{value:.2f} {unit} {{ok}}"')
+    )
+    rule = {r.id: r for r in load_rules(user)}["x"]
+    assert rule.levels == {"mild": 1.0, "moderate": 2.0, "marked": 3.0}
+    assert isinstance(rule.levels["mild"], float)
+    assert rule.min_n == 1 and rule.why == ""
+
+
+def test_infinite_levels_no_longer_flag_a_normal_cadence(tmp_path):
+    """Regression: ``inf`` levels flagged a 173 spm runner as "marked" low cadence."""
+    user = tmp_path / "inf.toml"
+    user.write_text(_override("levels = { mild = inf, moderate = inf, marked = inf }"))
+    with pytest.raises(FormcheckError, match="levels.mild = inf"):
+        load_rules(user)
+
+
+def test_flagged_message_shows_supplied_values_only(tmp_path, monkeypatch):
+    monkeypatch.setenv("FORMCHECK_TEST_SECRET", "s3cr3t-value")
+    user = tmp_path / "msg.toml"
+    user.write_text(
+        _override(
+            'message = "cadence {value:.1f} {unit} < {threshold:>6.0f}; '
+            'lean {trunk_lean_deg:+.1f}, {left}/{right}, {{literal}}"'
+        )
+    )
+    f = by_id(
+        evaluate(
+            fake_analysis({"cadence_spm": 131.25, "trunk_lean_deg": 4.0}),
+            load_rules(user),
+        )
+    )["low_cadence"]
+    assert f.status == "flagged" and f.severity == "marked"
+    assert f.message == "cadence 131.2 steps/min <    140; lean +4.0, ?/?, {literal}"
 
 
 def test_threshold_bands_for_plots():
