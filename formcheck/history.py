@@ -50,6 +50,7 @@ from formcheck.batch.records import KEY_METRICS, ClipResult
 from formcheck.config import DEFAULT, HistoryThresholds
 from formcheck.errors import HistoryError
 from formcheck.metrics.registry import METRICS
+from formcheck.textsafe import MAX_DISPLAY, plot_text, terminal_text
 
 SCHEMA_VERSION = 1
 
@@ -279,11 +280,14 @@ class HistoryDB:
             for rank, f in enumerate(result.findings, 1)
         ]
         with self._transaction() as conn:
-            # The cascade drops the old metric and finding rows.
+            # The cascade drops the old metric and finding rows. A clip that could
+            # not be read (a FIFO...) has no content hash: it never matches another
+            # by hash, and any record of the same path replaces it.
             conn.execute(
-                "DELETE FROM clips WHERE key = ? OR "
-                "(content_sha256 = ? AND athlete_key = ?)",
-                (result.key, result.content_sha256, row[2]),
+                "DELETE FROM clips WHERE key = ? OR (athlete_key = ? AND ("
+                "(content_sha256 = ? AND content_sha256 != '') OR "
+                "(clip_path = ? AND content_sha256 = '')))",
+                (result.key, row[2], result.content_sha256, job.path),
             )
             conn.execute(f"INSERT INTO clips VALUES ({', '.join('?' * len(row))})", row)
             conn.executemany("INSERT INTO metrics VALUES (?, ?, ?)", metrics)
@@ -311,9 +315,11 @@ class HistoryDB:
             (key,),
         ).fetchall()
         if not clips:
-            known = ", ".join(self.athletes()) or "none yet"
+            # Names as one printable line each: they go into a one-line error.
+            known = ", ".join(_shown(a) for a in self.athletes()) or "none yet"
             raise HistoryError(
-                f"no athlete '{athlete.strip()}' in {self.path} (known: {known})"
+                f"no athlete '{_shown(athlete.strip())}' in {self.path} "
+                f"(known: {known})"
             )
         values: dict[str, dict[str, list[float]]] = {}  # date -> metric -> values
         for date, name, value in self._conn.execute(
@@ -355,6 +361,10 @@ class HistoryDB:
                 )
             )
         return out
+
+
+def _shown(name: str) -> str:
+    return terminal_text(name, MAX_DISPLAY)
 
 
 def _session_date(date: str, clip_path: str) -> str:
@@ -431,7 +441,8 @@ def plot_history(
 ) -> Path:
     """A PNG with one panel per key metric measured in any session, over date.
 
-    Each point is a session's median; ``athlete`` goes in the figure title.
+    Each point is a session's median; ``athlete`` goes in the figure title, drawn
+    literally (no mathtext) and shortened if long.
 
     Written atomically; returns ``path``. With no measured metric at all the picture
     says so instead of being empty.
@@ -471,7 +482,9 @@ def plot_history(
             0.5, 0.5, "No metric measured yet", ha="center", va="center", fontsize=12
         )
     title = "Session medians over time"
-    fig.suptitle(f"{athlete}: {title.lower()}" if athlete else title, fontsize=12)
+    if athlete:
+        title = f"{plot_text(athlete)}: {title.lower()}"
+    fig.suptitle(title, fontsize=12)
     path = Path(path)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=100)

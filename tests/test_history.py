@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from formcheck.batch.records import KEY_METRICS, ClipJob, ClipResult
 from formcheck.cli import main
 from formcheck.cli._app import app
+from formcheck.cli.history import plot_name
 from formcheck.config import DEFAULT, HistoryThresholds, load_thresholds
 from formcheck.errors import HistoryError
 from formcheck.history import (
@@ -28,6 +29,7 @@ from formcheck.history import (
     changes,
     plot_history,
 )
+from formcheck.textsafe import terminal_text
 
 OVERSTRIDE = {"id": "overstride", "title": "Overstriding", "severity": "mild"}
 LOOKING_DOWN = {"id": "head_down", "title": "Looking down", "severity": "mild"}
@@ -510,3 +512,128 @@ def test_cli_errors_are_one_line(
     for needle in needles:
         assert needle in lines[0]
     assert not (tmp_path / "missing.db").exists()  # reading never creates a database
+
+
+# --- hostile athlete names ----------------------------------------------------------
+
+HOSTILE_NAMES = [
+    "\x1b]0;pwned\x07Ann",
+    "\x1b[2JBob",
+    "[bold]B[/bold]",
+    "[/]x",
+    "a/b[1]",
+    "$\\frac{1}{$",
+    "Ω" * 3000,
+    "tab\tand\nnewline",
+]
+
+
+@pytest.fixture
+def hostile_db(tmp_path: Path) -> Path:
+    path = tmp_path / "out" / "formcheck.db"
+    with HistoryDB(path) as h:
+        for i, name in enumerate(HOSTILE_NAMES):
+            for day, cadence in (("2026-02-01", 160.0), ("2026-03-01", 170.0)):
+                h.record(
+                    result(
+                        f"k{i}{day}",
+                        name,
+                        day,
+                        findings=({**OVERSTRIDE, "title": f"[red]{name}"},),
+                        cadence_spm=cadence,
+                    )
+                )
+    return path
+
+
+def _main(capsys, *argv: str) -> tuple[int, str, str]:
+    code = 0
+    try:
+        main(list(argv))
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_cli_prints_hostile_names_literally_and_plots_them(
+    hostile_db: Path, capsys, name: str
+) -> None:
+    code, out, err = _main(capsys, "history", name, "--db", str(hostile_db))
+    assert code == 0, err
+    for char in "\x1b\x07\x9b":
+        assert char not in out + err
+    shown = terminal_text(name, 100)
+    assert shown[:30] in out.replace("\n", "")  # the title, literally
+    assert "[red]" + shown[:20] in out.replace("\n", "")  # a finding title
+    pngs = list(hostile_db.parent.glob("history_*.png"))
+    assert len(pngs) == 1
+    assert pngs[0].name == plot_name(name)
+    assert len(pngs[0].name.encode()) < 120
+    assert pngs[0].read_bytes()[:4] == b"\x89PNG"
+
+
+def test_cli_unknown_name_after_hostile_names_is_one_line(
+    hostile_db: Path, capsys
+) -> None:
+    for who in ("Zed", "[/]", "\x1b[2J"):
+        code, out, err = _main(capsys, "history", who, "--db", str(hostile_db))
+        assert code == 2
+        lines = [ln for ln in err.splitlines() if ln.strip()]
+        assert len(lines) == 1 and lines[0].startswith("error:"), err
+        assert "no athlete" in lines[0] and "[/]x" in lines[0]
+        assert "\x1b" not in err and "\x07" not in err
+
+
+@pytest.mark.parametrize("name", ["a/b", "..", "[x]", "\x1b[2J", "C" * 3000, ""])
+def test_plot_name_is_one_safe_bounded_file_name(name: str) -> None:
+    file = plot_name(name)
+    assert file.startswith("history_") and file.endswith(".png")
+    assert "/" not in file and "\x1b" not in file
+    assert len(file.encode()) <= 100
+    assert plot_name(name) == file
+    assert plot_name(name.upper()) == plot_name(name.lower())  # matched loosely
+
+
+def test_plot_names_of_long_names_stay_apart() -> None:
+    assert plot_name("x" * 3000) != plot_name("x" * 2999 + "y")
+
+
+@pytest.mark.parametrize("name", ["$\\frac{1}{$", "$x$", "50$", "\\", "$" * 7])
+def test_plot_history_draws_mathtext_names_literally(tmp_path: Path, name) -> None:
+    out = plot_history([session("2026-01-01", cadence_spm=170.0)], tmp_path / "h.png")
+    titled = plot_history(
+        [session("2026-01-01", cadence_spm=170.0)], tmp_path / "t.png", athlete=name
+    )
+    assert titled.read_bytes()[:4] == out.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_cli_unwritable_plot_is_one_line(
+    squad_db: Path, tmp_path: Path, capsys
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    code, _, err = _main(
+        capsys, "history", "Bo", "--db", str(squad_db), "--plot", str(blocker / "p.png")
+    )
+    assert code == 2
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "cannot write the plot" in lines[0]
+
+
+def test_clips_without_content_hash_do_not_replace_each_other(db: HistoryDB) -> None:
+    for key in ("fifo", "zero"):
+        db.record(dataclasses.replace(result(key, status="failed"), content_sha256=""))
+    (s,) = db.sessions("Ana")
+    assert s.clips == 2
+    # The FIFO became a real clip at the same path: its record replaces the failure.
+    db.record(dataclasses.replace(result("real", cadence_spm=170.0)))
+    assert db.sessions("Ana")[0].clips == 3
+    fifo_path = result("fifo").job.path
+    real = result("real2", cadence_spm=170.0)
+    db.record(
+        dataclasses.replace(real, job=dataclasses.replace(real.job, path=fifo_path))
+    )
+    (s,) = db.sessions("Ana")
+    assert (s.clips, s.ok_clips) == (3, 2)

@@ -12,6 +12,11 @@ tried again.
 
 Workers are separate processes, one clip each at a time, each running the pose model
 on one core; the parent only hashes files, hands out clips and collects results.
+
+A clip that is not a regular file (a FIFO, a device such as ``/dev/zero``, a folder)
+or cannot be read is failed by :func:`plan` with the reason, without reading it (a
+FIFO would block, a device never ends) and without a ``batch.json``: the next run
+looks again.
 """
 
 from __future__ import annotations
@@ -20,12 +25,15 @@ import concurrent.futures as cf
 import hashlib
 import json
 import os
+import re
+import stat
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from formcheck.atomic import atomic_open
 from formcheck.batch.records import KEY_METRICS, ClipJob, ClipResult
@@ -35,6 +43,52 @@ from formcheck.errors import FormcheckError
 DONE_FILE = "batch.json"
 #: Bytes read at a time when hashing a video.
 _CHUNK = 1 << 20
+#: Protocols of a Dask scheduler address (``inproc`` only works inside one process).
+DASK_PROTOCOLS = ("tcp", "tls", "ws", "wss", "ucx")
+
+
+def check_scheduler_address(address: str) -> str:
+    """``address`` if it is a Dask scheduler address ``[PROTOCOL://]HOST:PORT``.
+
+    Checked before any work, so a typo fails at once instead of after hashing every
+    clip (and a bare ``foo`` does not wait 20 s for a host of that name).
+
+    Raises:
+        FormcheckError: anything else, naming what is wrong.
+
+    >>> check_scheduler_address("tcp://10.0.0.5:8786")
+    'tcp://10.0.0.5:8786'
+    """
+    usage = "expected [PROTOCOL://]HOST:PORT, e.g. tcp://10.0.0.5:8786"
+    shown = repr(address)  # quoted, control characters escaped
+    if not address.strip():
+        raise FormcheckError(f"--dask-scheduler is empty ({usage}).")
+    if re.search(r"[\s\x00-\x1f\x7f-\x9f]", address):
+        raise FormcheckError(
+            f"--dask-scheduler {shown} holds spaces or control characters ({usage})."
+        )
+    text = address if "://" in address else f"tcp://{address}"
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as exc:
+        raise FormcheckError(
+            f"--dask-scheduler {shown} is not a scheduler address: {exc} ({usage})."
+        ) from None
+    if parts.scheme not in DASK_PROTOCOLS:
+        raise FormcheckError(
+            f"--dask-scheduler {shown}: unknown protocol {parts.scheme!r} "
+            f"(one of {', '.join(DASK_PROTOCOLS)}; {usage})."
+        )
+    if not parts.hostname or port is None or port == 0:
+        raise FormcheckError(
+            f"--dask-scheduler {shown} needs a host and a port ({usage})."
+        )
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+        raise FormcheckError(
+            f"--dask-scheduler {shown} has more than a host and a port ({usage})."
+        )
+    return address
 
 
 @dataclass(frozen=True)
@@ -216,12 +270,56 @@ def read_done(out_dir: Path) -> ClipResult | None:
 
 @dataclass(frozen=True)
 class Planned:
-    """A clip with its key, and its earlier result if that can be reused."""
+    """A clip with its key, and its earlier result if that can be reused.
+
+    ``failed`` is set for a clip that cannot be analysed at all (not a regular file,
+    unreadable): its result, reported without starting a worker.
+    """
 
     job: ClipJob
     key: str
     sha: str
     done: ClipResult | None
+    failed: ClipResult | None = None
+
+
+#: What a non-regular file is, for the error message.
+_FILE_KINDS = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a folder"),
+)
+
+
+def _not_readable(job: ClipJob) -> str | None:
+    """Why the clip cannot be read as a video file, or None if it can be (its stat
+    does not open it, so a FIFO does not block here)."""
+    try:
+        mode = os.stat(job.path).st_mode
+    except OSError as exc:
+        return f"Cannot read the clip: {exc.strerror or exc}."
+    if stat.S_ISREG(mode):
+        return None
+    kind = next((k for test, k in _FILE_KINDS if test(mode)), "not a regular file")
+    return f"Not a video file: the path is {kind}; give a regular file."
+
+
+def _dated(job: ClipJob) -> ClipJob:
+    """The job, dated by its file's modification date if it has no date."""
+    if job.date:
+        return job
+    mtime = os.stat(job.path).st_mtime
+    return replace(job, date=date.fromtimestamp(mtime).isoformat())
+
+
+def _unreadable(job: ClipJob, settings: BatchSettings, why: str) -> Planned:
+    # No content hash: the key comes from the path, so two such clips stay apart.
+    text = f"unreadable:{job.path}:{settings.digest()}:{job.view}"
+    key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    result = _failed(job, key, "", why, "input")
+    return Planned(job, key, "", None, failed=result)
 
 
 def plan(
@@ -229,14 +327,22 @@ def plan(
 ) -> list[Planned]:
     """Hash every clip and find those finished by an earlier run (unless ``force``).
 
-    A job without a date gets its file's modification date (for the history).
+    A job without a date gets its file's modification date (for the history). A
+    clip that is not a regular file, or cannot be read, is planned as failed
+    (:attr:`Planned.failed`) without being read.
     """
     planned = []
     for job in jobs:
-        if not job.date:
-            mtime = Path(job.path).stat().st_mtime
-            job = replace(job, date=date.fromtimestamp(mtime).isoformat())
-        sha = file_sha256(job.path)
+        why = _not_readable(job)
+        try:
+            job = _dated(job)
+            if why is None:
+                sha = file_sha256(job.path)
+        except OSError as exc:
+            why = why or f"Cannot read the clip: {exc.strerror or exc}."
+        if why is not None:
+            planned.append(_unreadable(job, settings, why))
+            continue
         key = clip_key(sha, settings, job)
         done = None if force else read_done(out_root / job.out_rel)
         if done is not None and (done.key != key or done.error_kind == "crash"):
@@ -264,13 +370,18 @@ def run_batch(
         settings: the batch settings.
         out_root: the batch folder.
         workers: local worker processes (ignored with ``dask_scheduler``).
-        dask_scheduler: address of a Dask distributed scheduler to run on instead.
+        dask_scheduler: address of a Dask distributed scheduler to run on instead
+            (checked with :func:`check_scheduler_address` first).
         on_result: called in this process as ``on_result(result, reused)`` for each
             clip as it finishes (``reused``: done by an earlier run).
 
     Raises:
+        FormcheckError: ``dask_scheduler`` is not a scheduler address, or cannot be
+            reached.
         KeyboardInterrupt: after stopping the workers; finished clips are kept.
     """
+    if dask_scheduler:
+        check_scheduler_address(dask_scheduler)
     results: dict[int, ClipResult] = {}
     todo = []
     for i, p in enumerate(planned):
@@ -278,12 +389,18 @@ def run_batch(
             results[i] = p.done
             if on_result:
                 on_result(p.done, True)
+        elif p.failed is not None:
+            results[i] = p.failed
+            if on_result:
+                on_result(p.failed, False)
         else:
             todo.append(i)
     tasks = [
         (i, (planned[i].job, settings, str(out_root), planned[i].key, planned[i].sha))
         for i in todo
     ]
+    if not tasks:
+        return [results[i] for i in range(len(planned))]
     run = _run_dask(tasks, dask_scheduler) if dask_scheduler else None
     for i, result in run or _run_local(tasks, workers):
         results[i] = result
@@ -373,7 +490,7 @@ def _run_dask(tasks: list, address: str) -> Iterator[tuple[int, ClipResult]]:
         ) from None
     try:
         client = Client(address, timeout="20s")
-    except (OSError, TimeoutError) as exc:
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:
         raise FormcheckError(
             f"Cannot reach the Dask scheduler at {address}: {exc}"
         ) from None

@@ -4,6 +4,12 @@ The HTML page is self-contained like the per-clip report (inline CSS and a few l
 of inline JS to sort the table, no requests to other servers) and sits in the batch
 folder: each clip links to its ``<out_rel>/report.html`` by a relative URL, so the
 folder can be zipped, moved or opened from a share. All user text is escaped.
+
+In the CSV, a text cell that a spreadsheet would run as a formula (it starts with
+``=``, ``+``, ``-``, ``@``, tab or CR: an athlete named ``=HYPERLINK(...)``, or the
+report link that starts with that name) gets a leading ``'``, as OWASP recommends
+(:func:`~formcheck.textsafe.csv_cell`); numbers, negative ones included, stay numbers.
+Line breaks in notes are kept: quoted in the CSV, shown as breaks on the page.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from formcheck.atomic import atomic_open
 from formcheck.batch.records import KEY_METRICS, ClipResult
 from formcheck.metrics.registry import METRICS
 from formcheck.report import write_csv
+from formcheck.textsafe import csv_cell
 
 #: Decimal places kept per unit (others: 3). The CSV is for further analysis, so one
 #: more place than the per-clip report shows for cadence.
@@ -147,9 +154,10 @@ def summary_rows(results: Sequence[ClipResult]) -> tuple[list[str], list[list]]:
 def write_summary_csv(
     results: Sequence[ClipResult], path: str | os.PathLike[str]
 ) -> None:
-    """Write :func:`summary_rows` atomically as UTF-8 CSV with a header row."""
+    """Write :func:`summary_rows` atomically as UTF-8 CSV with a header row, text
+    cells neutralised against formula injection (see the module docstring)."""
     header, rows = summary_rows(results)
-    write_csv(header, rows, path)
+    write_csv(header, [[csv_cell(v) for v in row] for row in rows], path)
 
 
 # --- HTML ---------------------------------------------------------------------------
@@ -177,6 +185,7 @@ th{background:#fafbfc;vertical-align:bottom}
 td.num,th.num{text-align:right}
 td.wrap{white-space:normal;min-width:12em;max-width:28em}
 td.top_findings{min-width:22em}
+td.notes{white-space:pre-line}
 #clips th{cursor:pointer;user-select:none}
 #clips th:hover{background:#eef1f5}
 #clips th .arrow{display:inline-block;width:1em;color:#4a8fe7}

@@ -28,6 +28,8 @@ from formcheck.cli._options import (
     ThresholdsFile,
     check_variant,
 )
+from formcheck.errors import FormcheckError
+from formcheck.textsafe import markup_text, terminal_text
 
 #: Exit code when the batch finished but some clips failed.
 EXIT_SOME_FAILED = 1
@@ -56,7 +58,8 @@ def batch(
         typer.Option(
             "--out",
             "-o",
-            help="Batch folder: <athlete>/<clip>/ outputs, summary.csv, summary.html.",
+            help="Batch folder: <athlete>/<clip>/ outputs, summary.csv, summary.html. "
+            "It may be inside an input folder: formcheck's outputs are never inputs.",
         ),
     ],
     workers: Annotated[
@@ -92,13 +95,17 @@ def batch(
     Rerunning the same command skips clips already done (same file contents and
     settings); exit code 1 means the batch finished but some clips failed.
     """
-    from formcheck.batch.inputs import expand_inputs
-    from formcheck.batch.runner import plan, settings_for
+    from formcheck.batch.inputs import expand_inputs, write_batch_marker
+    from formcheck.batch.runner import check_scheduler_address, plan, settings_for
     from formcheck.batch.summary import write_summary_csv, write_summary_html
     from formcheck.history import HistoryDB
 
     check_variant(variant)
-    jobs = expand_inputs(inputs)
+    if dask_scheduler is not None:
+        check_scheduler_address(dask_scheduler)  # before any work
+    if out_dir.exists() and not out_dir.is_dir():
+        raise FormcheckError(f"--out {out_dir} is a file; give a folder.")
+    jobs = expand_inputs(inputs, out_dir=out_dir)
     settings = settings_for(
         variant=variant,
         model_path=model_path,
@@ -107,12 +114,18 @@ def batch(
         height_cm=height_cm,
         max_people=max_people,
     )
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        write_batch_marker(out_dir)  # later walks of a folder around it skip it
+    except OSError as exc:
+        raise FormcheckError(
+            f"cannot write the batch folder {out_dir}: {exc.strerror or exc}"
+        ) from None
     planned = plan(jobs, settings, out_dir, force)
     n_workers = workers or default_batch_workers()
     reused = sum(p.done is not None for p in planned)
     if not quiet:
-        where = dask_scheduler or f"{n_workers} worker process(es)"
+        where = markup_text(dask_scheduler or f"{n_workers} worker process(es)")
         err_console.print(
             f"[bold]{len(planned)} clip(s)[/], {reused} already done; "
             f"running on {where}"
@@ -128,7 +141,7 @@ def batch(
         out = Console(highlight=False)
         out.print(
             f"{len(results) - len(failed)} ok, {len(failed)} failed · "
-            f"summary: {out_dir / 'summary.html'}"
+            f"summary: {markup_text(str(out_dir / 'summary.html'))}"
         )
     if failed:
         raise typer.Exit(EXIT_SOME_FAILED)
@@ -166,10 +179,14 @@ def _run(planned, settings, out_dir, workers, scheduler, history, quiet):
 
 
 def _status_line(r: ClipResult) -> str:
-    name = r.job.out_rel
+    """One line of rich markup; the user's text in it (names, errors, finding
+    titles) is printed literally, without control characters."""
+    name = markup_text(r.job.out_rel or terminal_text(r.job.path))
     if r.status == "ok":
         cadence = r.metrics.get("cadence_spm")
         bits = [f"cadence {cadence:.0f}" if cadence else "cadence –"]
-        bits.append(", ".join(f["title"] for f in r.findings[:2]) or "nothing flagged")
-        return f"[green]✓[/] {name}: {' · '.join(bits)} [dim]({r.seconds:.0f} s)[/]"
-    return f"[red]✗[/] {name}: {r.error}"
+        titles = ", ".join(str(f.get("title", "")) for f in r.findings[:2])
+        bits.append(titles or "nothing flagged")
+        text = markup_text(" · ".join(bits))
+        return f"[green]✓[/] {name}: {text} [dim]({r.seconds:.0f} s)[/]"
+    return f"[red]✗[/] {name}: {markup_text(r.error or 'failed')}"

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from formcheck.batch.records import KEY_METRICS
 from formcheck.cli._app import app
@@ -24,6 +23,7 @@ from formcheck.history import (
     plot_history,
 )
 from formcheck.metrics.registry import METRICS
+from formcheck.textsafe import MAX_DISPLAY, markup_text, safe_component, terminal_text
 
 DEFAULT_DB = Path("formcheck.db")
 
@@ -36,9 +36,14 @@ def _num(value: float, unit: str, *, signed: bool = False) -> str:
 
 
 def plot_name(athlete: str) -> str:
-    """File name of an athlete's default plot: ``history_<name>.png``, safe anywhere."""
-    safe = re.sub(r"[^\w-]+", "_", " ".join(athlete.split()).casefold()).strip("_")
-    return f"history_{safe or 'unknown'}.png"
+    """File name of an athlete's default plot: ``history_<name>.png``.
+
+    The name is matched loosely (:func:`~formcheck.history.athlete_key`), spaces
+    become ``_``, and :func:`~formcheck.textsafe.safe_component` makes it one safe,
+    bounded path component (``[``, ``/``, control characters, 3000 characters...).
+    """
+    name = "_".join(athlete_key(athlete).split())
+    return f"history_{safe_component(name, 'unknown')}.png"
 
 
 @app.command()
@@ -83,10 +88,15 @@ def history(
     out.print(session_table(name, sessions))
     print_changes(out, sessions, changes(sessions, smallest))
     if not no_plot:
-        path = plot_history(
-            sessions, plot or db_path.parent / plot_name(name), athlete=name
-        )
-        out.print(f"[bold]Plot[/]  {path}")
+        target = plot or db_path.parent / plot_name(name)
+        try:
+            path = plot_history(sessions, target, athlete=name)
+        except OSError as exc:
+            raise HistoryError(
+                f"cannot write the plot {terminal_text(str(target))}: "
+                f"{exc.strerror or exc} (--plot FILE.png, or --no-plot)"
+            ) from None
+        out.print(Text.assemble(("Plot", "bold"), "  ", terminal_text(str(path))))
 
 
 def _metric_title(name: str) -> str:
@@ -104,10 +114,11 @@ def session_table(athlete: str, sessions: list[Session]) -> Table:
     metric measured on any of them, then the clips and the flagged findings: narrow
     enough for an 80-column terminal, however many metrics there are."""
     shown = sessions[-MAX_SESSION_COLUMNS:]
-    title = f"{athlete}: sessions (median per date)"
+    # A Text, not markup: the name is printed literally, "[bold]" and all.
+    title = f"{terminal_text(athlete, MAX_DISPLAY)}: sessions (median per date)"
     if len(shown) < len(sessions):
         title += f", latest {len(shown)} of {len(sessions)}"
-    table = Table(title=title, header_style="bold")
+    table = Table(title=Text(title, style="table.title"), header_style="bold")
     table.add_column("metric")
     table.add_column("unit", style="dim")
     for s in shown:
@@ -132,7 +143,7 @@ def session_table(athlete: str, sessions: list[Session]) -> Table:
         "flagged",
         "",
         *(
-            escape("\n".join(s.finding_titles[f] for f in s.findings)) or "–"
+            "\n".join(markup_text(s.finding_titles[f]) for f in s.findings) or "–"
             for s in shown
         ),
     )
@@ -181,8 +192,8 @@ def print_changes(out: Console, sessions: list[Session], found: list[Change]) ->
         )
     for c in found:
         if c.kind == "appeared":
-            out.print(f"[bold red]+ New finding:[/] {escape(c.title)}")
+            out.print(f"[bold red]+ New finding:[/] {markup_text(c.title)}")
         elif c.kind == "disappeared":
-            out.print(f"[bold green]- No longer flagged:[/] {escape(c.title)}")
+            out.print(f"[bold green]- No longer flagged:[/] {markup_text(c.title)}")
     if not any(c.kind != "metric" for c in found):
         out.print("Flagged findings: no change.")
