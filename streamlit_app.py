@@ -7,6 +7,11 @@ The page is a thin shell over the same chain as ``formcheck analyze --out``:
 report dict and the bytes of every output file — and the rest of this module draws
 that data. Uploads are written to a private temporary folder that is removed as soon
 as the analysis is done; nothing is kept on disk or sent anywhere.
+
+One server serves many people, so (:mod:`formcheck.service_limits`) results are kept
+for re-display within a total byte budget (``FORMCHECK_CACHE_MB``, default 200), a
+clip is analysed over its first 3 minutes at most (``FORMCHECK_MAX_CLIP_SECONDS``),
+and analyses run one at a time: a second visitor waits for the first to finish.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import streamlit as st
+
+from formcheck import service_limits
 
 ROOT = Path(__file__).resolve().parent
 SAMPLE_VIDEO = ROOT / "sample_videos" / "overstride_heel_strike.mp4"
@@ -88,6 +95,8 @@ class Options:
         several_people: look for up to 3 people and pick the runner (slower);
             False looks for one.
         max_upload_mb: larger uploads are refused.
+        max_clip_s: only the first ``max_clip_s`` seconds of a longer clip are
+            analysed.
     """
 
     view: str = "auto"
@@ -95,6 +104,7 @@ class Options:
     variant: str = "full"
     several_people: bool = True
     max_upload_mb: int = DEFAULT_MAX_UPLOAD_MB
+    max_clip_s: float = service_limits.DEFAULT_MAX_CLIP_SECONDS
 
 
 def _stage(name: str, progress: ProgressFn | None) -> Callable[[int, int], None]:
@@ -129,6 +139,54 @@ def check_upload(data: bytes, name: str, max_mb: int) -> str | None:
     return None
 
 
+def format_duration(seconds: float) -> str:
+    """``180`` -> ``3 minutes``, ``452`` -> ``7 min 32 s``, ``45`` -> ``45 seconds``."""
+    if seconds < 59.5:
+        value = round(seconds, 1)
+        return f"{value:g} second{'' if value == 1 else 's'}"
+    minutes, rest = divmod(round(seconds), 60)
+    if rest == 0:
+        return f"{minutes} minute{'' if minutes == 1 else 's'}"
+    return f"{minutes} min {rest} s"
+
+
+def clip_too_long(duration_s: float, max_s: float) -> str | None:
+    """A notice when only the first ``max_s`` seconds of the clip will be analysed."""
+    if duration_s <= max_s:
+        return None
+    limit = format_duration(max_s)
+    return (
+        f"This clip is {format_duration(duration_s)} long and the page analyses up to "
+        f"{limit}, so only its first {limit} are analysed. For the best feedback, "
+        "trim it to 10–20 seconds of steady running (any phone's editor can) and "
+        "upload that."
+    )
+
+
+def analysed_span_end(duration_s: float, max_s: float) -> float | None:
+    """Where the analysis stops (s): None for the whole clip, else ``max_s`` — also
+    when the clip does not state its duration (0), so it cannot run unbounded."""
+    return max_s if duration_s > max_s or duration_s <= 0 else None
+
+
+def probe_upload(data: bytes, name: str):
+    """:func:`formcheck.video.probe` of uploaded bytes (a ``VideoInfo``).
+
+    Raises:
+        VideoError: not a readable video; the message names ``name``.
+    """
+    from formcheck.errors import FormcheckError
+    from formcheck.video import probe
+
+    with tempfile.TemporaryDirectory(prefix="formcheck-app-") as tmp:
+        video = Path(tmp) / f"upload{Path(name).suffix.lower()}"
+        video.write_bytes(data)
+        try:
+            return probe(video)
+        except FormcheckError as exc:
+            raise type(exc)(str(exc).replace(str(video), name)) from exc
+
+
 def analyse(
     data: bytes, name: str, options: Options, progress: ProgressFn | None = None
 ) -> dict:
@@ -149,7 +207,7 @@ def analyse(
         video.write_bytes(data)
         try:
             _stage("Reading video", progress)
-            probe(video)
+            info = probe(video)
             analysis = analyze_video(
                 video,
                 overrides=ViewOverrides(
@@ -158,6 +216,7 @@ def analyse(
                 runner_height_cm=options.height_cm,
                 variant=options.variant,
                 num_poses=3 if options.several_people else 1,
+                end_s=analysed_span_end(info.duration_s, options.max_clip_s),
                 progress=_stage("Finding the runner", progress),
             )
             _stage("Measuring", progress)
@@ -348,6 +407,34 @@ def available_metrics(report: dict) -> list[str]:
 # ---------------------------------------------------------------------------- page
 
 
+def upload_limits(options: Options) -> str:
+    """The limits stated under the upload box."""
+    limit = format_duration(options.max_clip_s)
+    return (
+        f"{', '.join(VIDEO_TYPES)} · up to {options.max_upload_mb} MB and {limit} "
+        f"(of a longer clip, the first {limit} are analysed)."
+    )
+
+
+def _clip_info(data: bytes, name: str, digest: str):
+    """``probe_upload`` once per upload in this session: ``(VideoInfo, None)`` or
+    ``(None, message)``."""
+    from formcheck.errors import FormcheckError
+
+    seen = st.session_state.get("clip_info")
+    if seen is None or seen[0] != (digest, name):
+        try:
+            found = (probe_upload(data, name), None)
+        except FormcheckError as exc:
+            found = (None, str(exc))
+        except Exception:  # noqa: BLE001  (the page must never show a traceback)
+            log.exception("probing %s failed", name)
+            found = (None, GENERIC_ERROR)
+        seen = ((digest, name), found)
+        st.session_state["clip_info"] = seen
+    return seen[1]
+
+
 def _max_upload_mb() -> int:
     try:
         return int(st.get_option("server.maxUploadSize"))
@@ -355,15 +442,25 @@ def _max_upload_mb() -> int:
         return DEFAULT_MAX_UPLOAD_MB
 
 
-@st.cache_data(show_spinner=False, max_entries=6)
-def _cached_analysis(digest: str, name: str, options: dict, _data: bytes) -> dict:
-    """:func:`analyse` with a progress bar, cached on the file's SHA-256, name and
-    options (``_data`` is not hashed: the digest stands for it).
+def result_key(digest: str, name: str, options: Options) -> tuple:
+    """What a result is cached under: the file's SHA-256, its name (the reports show
+    it) and every option."""
+    return (digest, name, *sorted(asdict(options).items()))
 
-    The bar is created and removed inside this function: Streamlit replays the
-    elements of a cached call on a hit, and may only replay elements made here.
-    Unexpected exceptions propagate, so they are not cached.
-    """
+
+def waiting_message(ahead: int, waited_s: float) -> str:
+    """What a visitor sees while other analyses run before theirs."""
+    text = "Waiting for another analysis to finish…"
+    if ahead > 1:
+        text = f"Waiting for {ahead} other analyses to finish…"
+    if waited_s >= 1:
+        text += f" ({waited_s:.0f} s so far; this server analyses one video at a time)"
+    return text
+
+
+def _analyse_now(data: bytes, name: str, options: Options) -> dict:
+    """:func:`analyse` with a progress bar; a video the user got wrong is a result
+    with an error, anything else propagates."""
     from formcheck.errors import FormcheckError
 
     bar = st.progress(0.0, text="Reading video")
@@ -372,11 +469,50 @@ def _cached_analysis(digest: str, name: str, options: dict, _data: bytes) -> dic
         bar.progress(min(max(fraction, 0.0), 1.0), text=stage)
 
     try:
-        return analyse(_data, name, Options(**options), progress)
+        return analyse(data, name, options, progress)
     except FormcheckError as exc:
         return _failed(name, str(exc))
     finally:
         bar.empty()
+
+
+def _analyse_with_progress(
+    data: bytes, name: str, digest: str, options: Options
+) -> dict:
+    """The result for this file and these options: from the server's cache, else
+    analysed when this session's turn comes (see :mod:`formcheck.service_limits`).
+
+    A result larger than the whole cache is kept in this session only (one at a
+    time), so that redrawing the page does not analyse the clip again.
+    """
+    key = result_key(digest, name, options)
+    cache = service_limits.shared_cache()
+    mine = st.session_state.get("own_result")
+    if mine is not None and mine[0] != key:
+        del st.session_state["own_result"]  # only the result being shown is kept
+        mine = None
+    result = mine[1] if mine is not None else cache.get(key)
+    if result is not None:
+        return result
+    notice = st.empty()
+
+    def waiting(ahead: int, waited_s: float) -> None:
+        # Also where Streamlit stops this thread if the visitor leaves or reruns.
+        notice.info(waiting_message(ahead, waited_s), icon="⏳")
+
+    try:
+        with service_limits.shared_queue().turn(waiting):
+            notice.empty()
+            # Another session may have analysed the same clip while this one waited.
+            result = cache.get(key)
+            if result is None:
+                result = _analyse_now(data, name, options)
+                if not cache.put(key, result):
+                    st.session_state["own_result"] = (key, result)
+    except Exception:  # noqa: BLE001  (the page must never show a traceback)
+        log.exception("analysis of %s failed", name)
+        return _failed(name, GENERIC_ERROR)
+    return result
 
 
 def _sidebar(st) -> Options:
@@ -415,14 +551,16 @@ def _sidebar(st) -> Options:
         variant=variant,
         several_people=several,
         max_upload_mb=_max_upload_mb(),
+        max_clip_s=service_limits.max_clip_seconds(),
     )
 
 
-def _choose_video(st) -> tuple[bytes, str] | None:
+def _choose_video(st, options: Options) -> tuple[bytes, str] | None:
     """The upload or the sample, remembered across reruns."""
     upload = st.file_uploader(
         "Upload a running video", type=list(VIDEO_TYPES), key="upload"
     )
+    st.caption(upload_limits(options))
     if st.button("Try a sample video", help=f"{SAMPLE_VIDEO.name}, a rendered runner"):
         st.session_state["use_sample"] = True
         st.session_state["video_start"] = 0.0
@@ -436,15 +574,6 @@ def _choose_video(st) -> tuple[bytes, str] | None:
     if st.session_state.get("use_sample"):
         return SAMPLE_VIDEO.read_bytes(), SAMPLE_VIDEO.name
     return None
-
-
-def _analyse_with_progress(data: bytes, name: str, options: Options) -> dict:
-    digest = hashlib.sha256(data).hexdigest()
-    try:
-        return _cached_analysis(digest, name, asdict(options), data)
-    except Exception:  # noqa: BLE001  (the page must never show a traceback)
-        log.exception("analysis of %s failed", name)
-        return _failed(name, GENERIC_ERROR)
 
 
 def _show_finding(st, rank: int, f: dict, key_frame: bytes | None) -> None:
@@ -596,7 +725,7 @@ def main() -> None:
     options = _sidebar(st)
     with st.expander("How to film", expanded=False):
         st.markdown(HOW_TO_FILM)
-    chosen = _choose_video(st)
+    chosen = _choose_video(st, options)
     if chosen is None:
         st.info("Upload a video or try the sample to see the feedback.")
         st.caption("Film tips are under “How to film” above.")
@@ -606,7 +735,15 @@ def main() -> None:
     if problem:
         st.error(problem)
         return
-    result = _analyse_with_progress(data, name, options)
+    digest = hashlib.sha256(data).hexdigest()
+    info, problem = _clip_info(data, name, digest)
+    if problem:
+        st.error(problem)
+        return
+    too_long = clip_too_long(info.duration_s, options.max_clip_s)
+    if too_long:
+        st.warning(too_long)
+    result = _analyse_with_progress(data, name, digest, options)
     if result["error"]:
         st.error(result["error"])
         return

@@ -10,6 +10,7 @@ import csv
 import json
 import math
 import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict
 
 import numpy as np
@@ -35,34 +36,6 @@ def build_report(analysis: Analysis) -> dict:
     track = run.track
     video = asdict(run.video)
     video["path"] = str(video["path"])
-    event_at = _events_by_frame(analysis.events)
-    frames = []
-    for k in range(len(track)):
-        detected = bool(track.detected[k])
-        frames.append(
-            {
-                "index": int(track.frame_index[k]),
-                "time_s": _num(track.time_s[k], 4),
-                "detected": detected,
-                "landmarks": (
-                    [
-                        [
-                            _num(track.xy[k, j, 0], 2),
-                            _num(track.xy[k, j, 1], 2),
-                            _num(track.z[k, j], 2),
-                            _num(track.visibility[k, j], 3),
-                        ]
-                        for j in range(track.xy.shape[1])
-                    ]
-                    if detected
-                    else None
-                ),
-                "events": event_at.get(k, []),
-                "metrics": {
-                    name: _num(vals[k], 2) for name, vals in analysis.series.items()
-                },
-            }
-        )
     view = analysis.view
     return {
         "formcheck_version": __version__,
@@ -101,27 +74,98 @@ def build_report(analysis: Analysis) -> dict:
         },
         "summary": _clean_json(analysis.summary),
         "capture_notes": list(analysis.notes),
-        "events": [
-            {
-                "type": e.type,
-                "frame": int(track.frame_index[e.frame]),
-                "time_s": _num(e.time_s, 4),
-                "foot": e.foot,
-            }
-            for e in analysis.events
-        ],
-        "steps": [
-            {
-                "index": st.index,
-                "foot": st.foot,
-                "ic_frame": int(track.frame_index[st.ic_frame]),
-                "ic_time_s": _num(st.ic_time_s, 4),
-                **{k: _num(v, 4) for k, v in st.values.items()},
-            }
-            for st in analysis.steps
-        ],
-        "frames": frames,
+        "events": Records(
+            len(analysis.events),
+            lambda k: _event_record(analysis.events[k], track.frame_index),
+        ),
+        "steps": Records(
+            len(analysis.steps),
+            lambda k: _step_record(analysis.steps[k], track.frame_index),
+        ),
+        "frames": FrameRecords(analysis),
     }
+
+
+def _event_record(e, frame_index: np.ndarray) -> dict:
+    return {
+        "type": e.type,
+        "frame": int(frame_index[e.frame]),
+        "time_s": _num(e.time_s, 4),
+        "foot": e.foot,
+    }
+
+
+def _step_record(st, frame_index: np.ndarray) -> dict:
+    return {
+        "index": st.index,
+        "foot": st.foot,
+        "ic_frame": int(frame_index[st.ic_frame]),
+        "ic_time_s": _num(st.ic_time_s, 4),
+        **{k: _num(v, 4) for k, v in st.values.items()},
+    }
+
+
+class Records(Sequence):
+    """A list of report records made one at a time when read.
+
+    The per-frame, per-event and per-step lists of a 10-minute clip would, as Python
+    dicts, lists and floats, grow the process by hundreds of MB; :func:`write_json`
+    streams them to the file one record at a time. Indexing, slicing, ``len`` and
+    iteration work like a list.
+    """
+
+    def __init__(self, n: int, make: Callable[[int], dict]) -> None:
+        self._n = n
+        self._make = make
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return [self._make(i) for i in range(*k.indices(self._n))]
+        if not -self._n <= k < self._n:
+            raise IndexError("record index out of range")
+        return self._make(k % self._n)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return list(self) == list(other)
+        return NotImplemented
+
+
+class FrameRecords(Records):
+    """The ``frames`` list of report.json (one record per analysed frame)."""
+
+    def __init__(self, analysis: Analysis) -> None:
+        self._analysis = analysis
+        self._events = _events_by_frame(analysis.events)
+        super().__init__(len(analysis.run.track), self._record)
+
+    def _record(self, k: int) -> dict:
+        track = self._analysis.run.track
+        detected = bool(track.detected[k])
+        landmarks = None
+        if detected:
+            landmarks = [
+                [
+                    _num(track.xy[k, j, 0], 2),
+                    _num(track.xy[k, j, 1], 2),
+                    _num(track.z[k, j], 2),
+                    _num(track.visibility[k, j], 3),
+                ]
+                for j in range(track.xy.shape[1])
+            ]
+        return {
+            "index": int(track.frame_index[k]),
+            "time_s": _num(track.time_s[k], 4),
+            "detected": detected,
+            "landmarks": landmarks,
+            "events": self._events.get(k, []),
+            "metrics": {
+                name: _num(vals[k], 2) for name, vals in self._analysis.series.items()
+            },
+        }
 
 
 def _events_by_frame(events) -> dict[int, list[str]]:
@@ -146,22 +190,45 @@ def _clean_json(obj):
     return obj
 
 
+#: Stands for a streamed :class:`Records` list while the rest of a report is encoded.
+_SLOT = "\x00formcheck-records-{}\x00"
+
+
 def write_json(report: dict, path: str | os.PathLike[str]) -> None:
-    """Write ``report`` atomically as UTF-8 JSON."""
+    """Write ``report`` atomically as UTF-8 JSON.
+
+    Top-level :class:`Records` lists are streamed, one record per line, so memory does
+    not grow with the clip's length.
+    """
+    opts = {"ensure_ascii": False, "allow_nan": False}
+    lazy = {k: v for k, v in report.items() if isinstance(v, Records)}
+    slots = {k: _SLOT.format(n) for n, k in enumerate(lazy)}
+    text = json.dumps({**report, **slots}, indent=1, **opts)
     with atomic_open(path, "w", encoding="utf-8") as fh:
-        json.dump(report, fh, indent=1, ensure_ascii=False, allow_nan=False)
-        fh.write("\n")
+        for key, records in lazy.items():
+            head, text = text.split(json.dumps(slots[key], **opts), 1)
+            fh.write(head + "[")
+            for k, record in enumerate(records):
+                fh.write(",\n  " if k else "\n  ")
+                fh.write(json.dumps(record, separators=(",", ":"), **opts))
+            fh.write("\n ]" if len(records) else "]")
+        fh.write(text + "\n")
 
 
-def frame_rows(analysis: Analysis) -> tuple[list[str], list[list]]:
-    """Header and rows of the per-frame table: one row per analysed frame."""
-    track = analysis.run.track
+def frame_rows(analysis: Analysis) -> tuple[list[str], Iterator[list]]:
+    """Header and rows of the per-frame table: one row per analysed frame.
+
+    The rows are generated as they are read (a long clip has tens of thousands)."""
     names = list(analysis.series)
     event_at = _events_by_frame(analysis.events)
     header = ["frame", "time_s", "detected", "events", *names]
     for lm in LANDMARK_NAMES:
         header += [f"{lm}_x", f"{lm}_y", f"{lm}_visibility"]
-    rows = []
+    return header, _frame_rows(analysis, names, event_at)
+
+
+def _frame_rows(analysis: Analysis, names: list[str], event_at) -> Iterator[list]:
+    track = analysis.run.track
     for k in range(len(track)):
         row: list = [
             int(track.frame_index[k]),
@@ -176,8 +243,7 @@ def frame_rows(analysis: Analysis) -> tuple[list[str], list[list]]:
                 _fmt(track.xy[k, j, 1], 1),
                 _fmt(track.visibility[k, j], 3) if track.detected[k] else "",
             ]
-        rows.append(row)
-    return header, rows
+        yield row
 
 
 def step_rows(analysis: Analysis) -> tuple[list[str], list[list]]:
@@ -204,7 +270,7 @@ def _fmt(x: float, digits: int) -> str:
 
 
 def write_csv(
-    header: list[str], rows: list[list], path: str | os.PathLike[str]
+    header: list[str], rows: Iterable[list], path: str | os.PathLike[str]
 ) -> None:
     """Write a table atomically as CSV, blanks for unmeasured values."""
     with atomic_open(path, "w", encoding="utf-8", newline="") as fh:

@@ -24,9 +24,9 @@ from formcheck.cli._app import (
     EXIT_USER_ERROR,
     app,
     err_console,
-    printable,
 )
 from formcheck.errors import FormcheckError
+from formcheck.textsafe import terminal_text
 
 __all__ = ["app", "console_main", "main"]
 
@@ -63,7 +63,8 @@ def _on_sigterm(signum, frame) -> None:
 def _error(message: str) -> None:
     """One line on stderr: ``error: ...``, the message printed literally."""
     err_console.print(
-        Text.assemble(("error:", "bold red"), " ", printable(message)), soft_wrap=True
+        Text.assemble(("error:", "bold red"), " ", terminal_text(message)),
+        soft_wrap=True,
     )
 
 

@@ -1,7 +1,5 @@
 """The Typer application object shared by the subcommand modules."""
 
-import re
-
 import typer
 from rich.console import Console
 
@@ -33,13 +31,3 @@ def _global(
 ) -> None:
     """Running-form analysis from video: pose, gait events, posture feedback."""
     # Acted on in formcheck.cli.main, before any native library is loaded.
-
-
-#: C0 and C1 control characters except tab and newline, and DEL: a name or path
-#: printed with them could move the cursor, clear the screen or retitle the terminal.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def printable(text: str) -> str:
-    """``text`` with terminal control characters replaced by ``?``."""
-    return _CONTROL.sub("?", text)

@@ -19,7 +19,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from formcheck.cli._app import err_console, printable
+from formcheck.cli._app import err_console
+from formcheck.textsafe import terminal_text
 
 ProgressFn = Callable[[int, int], None]
 
@@ -41,7 +42,7 @@ def progress_bar(
     if quiet:
         yield lambda done, total: None
         return
-    label = printable(label)
+    label = terminal_text(label)
     if not err_console.is_terminal:
         yield _plain(label, unit)
         return

@@ -103,37 +103,36 @@ class Detections:
 
 
 class DetectionBuffer:
-    """Growable store of detections: preallocated arrays that double when full.
+    """Growable store of detections: fixed-size blocks of preallocated arrays.
 
     Memory is ~1.2 kB per detection (the same as one PoseTrack frame), with no Python
     object per detection, so a clip costs at most ``num_poses`` times its track.
+    Blocks are never copied while the buffer grows (doubling one array would hold the
+    old and the new copy at once); :meth:`freeze` joins them once.
     """
 
-    def __init__(self, capacity: int = 256) -> None:
+    def __init__(self, capacity: int = 1024) -> None:
+        self._block = max(1, capacity)
+        self._blocks: list[dict[str, np.ndarray]] = []
         self._n = 0
-        self._alloc(max(1, capacity))
 
-    def _alloc(self, cap: int) -> None:
-        old = getattr(self, "_arr", None)
-        arr = {
+    def _new_block(self) -> dict[str, np.ndarray]:
+        cap = self._block
+        return {
             "row": np.zeros(cap, np.int64),
             "xy": np.zeros((cap, NUM_LANDMARKS, 2), np.float32),
             "z": np.zeros((cap, NUM_LANDMARKS), np.float32),
             "visibility": np.zeros((cap, NUM_LANDMARKS), np.float32),
-            "presence": np.zeros((cap, NUM_LANDMARKS), np.float32),
-            "world": np.zeros((cap, NUM_LANDMARKS, 3), np.float32),
+            "presence": np.zeros((cap, NUM_LANDMARKS), np.float16),
+            "world": np.zeros((cap, NUM_LANDMARKS, 3), np.float16),
         }
-        if old is not None:
-            for k in arr:
-                arr[k][: self._n] = old[k][: self._n]
-        self._arr = arr
 
     def append(self, row: int, xy, z, visibility, presence, world) -> None:
         """Add one detection in analysed frame ``row`` (rows must not decrease)."""
-        if self._n == len(self._arr["row"]):
-            self._alloc(2 * self._n)
-        k = self._n
-        a = self._arr
+        k = self._n % self._block
+        if k == 0:
+            self._blocks.append(self._new_block())
+        a = self._blocks[-1]
         a["row"][k] = row
         a["xy"][k], a["z"][k] = xy, z
         a["visibility"][k], a["presence"][k], a["world"][k] = (
@@ -148,7 +147,21 @@ class DetectionBuffer:
 
     def freeze(self) -> Detections:
         """The detections so far, as a validated record (copies, trimmed)."""
-        return Detections(**{k: v[: self._n].copy() for k, v in self._arr.items()})
+        blocks = self._blocks or [self._new_block()]
+        return Detections(
+            **{k: _joined([b[k] for b in blocks], self._n) for k in blocks[0]}
+        )
+
+
+def _joined(parts: list[np.ndarray], n: int) -> np.ndarray:
+    """The first ``n`` rows of ``parts`` stacked, in one new array."""
+    out = np.empty((n, *parts[0].shape[1:]), parts[0].dtype)
+    at = 0
+    for part in parts:
+        take = min(len(part), n - at)
+        out[at : at + take] = part[:take]
+        at += take
+    return out
 
 
 @dataclass(frozen=True)
@@ -349,8 +362,8 @@ def _judge(
 
     rows = det.row[members]
     lo, hi = rows.min(), rows.max() + 1
-    xy = np.full((hi - lo, NUM_LANDMARKS, 2), np.nan)
-    vis = np.zeros((hi - lo, NUM_LANDMARKS))
+    xy = np.full((hi - lo, NUM_LANDMARKS, 2), np.nan, np.float32)
+    vis = np.zeros((hi - lo, NUM_LANDMARKS), np.float32)
     xy[rows - lo], vis[rows - lo] = det.xy[members], det.visibility[members]
     m = body_measures(xy, vis, time_s[lo:hi], view_th)
     kind = (

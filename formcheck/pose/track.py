@@ -25,9 +25,11 @@ class PoseTrack:
         z: ``(n, 33)`` float32, MediaPipe's relative depth, in the same pixel scale as x
             (smaller is nearer the camera; origin at the hips).
         visibility: ``(n, 33)`` float32 in [0, 1], likelihood the landmark is visible.
-        presence: ``(n, 33)`` float32 in [0, 1], likelihood the landmark is in frame.
-        world: ``(n, 33, 3)`` float32, metric 3D landmarks in metres, origin between the
-            hips (MediaPipe world landmarks).
+        presence: ``(n, 33)`` float16 in [0, 1], likelihood the landmark is in frame.
+        world: ``(n, 33, 3)`` float16, metric 3D landmarks in metres, origin between the
+            hips (MediaPipe world landmarks). float16 (about 0.5 mm resolution within
+            a metre of the hips) because no metric reads these two yet and a long clip
+            holds tens of thousands of frames of them.
         detected: ``(n,)`` bool, whether a person was found in the frame.
         width, height: size of the upright frame in pixels.
     """
@@ -84,8 +86,8 @@ class PoseTrack:
             xy=np.full((n, NUM_LANDMARKS, 2), nan, np.float32),
             z=np.full((n, NUM_LANDMARKS), nan, np.float32),
             visibility=np.zeros((n, NUM_LANDMARKS), np.float32),
-            presence=np.zeros((n, NUM_LANDMARKS), np.float32),
-            world=np.full((n, NUM_LANDMARKS, 3), nan, np.float32),
+            presence=np.zeros((n, NUM_LANDMARKS), np.float16),
+            world=np.full((n, NUM_LANDMARKS, 3), nan, np.float16),
             detected=np.zeros(n, np.bool_),
             width=width,
             height=height,
