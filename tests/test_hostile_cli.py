@@ -187,13 +187,16 @@ def test_stale_staging_of_a_dead_process_is_removed(tmp_path):
     assert live.exists() and other.exists()
 
 
-def _signalled(sig: int, delay_s: float, out: Path) -> subprocess.CompletedProcess:
+def _signalled(
+    sig: int, delay_s: float, out: Path, tmpdir: Path
+) -> subprocess.CompletedProcess:
     # A background job ignores SIGINT; restore the default, as in a terminal.
     proc = subprocess.Popen(
         [sys.executable, "-m", "formcheck", "analyze", str(SAMPLE), "--out", str(out)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env={**os.environ, "TMPDIR": str(tmpdir)},
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     time.sleep(delay_s)
@@ -210,12 +213,15 @@ def _signalled(sig: int, delay_s: float, out: Path) -> subprocess.CompletedProce
 def test_a_stopped_run_says_so_and_leaves_nothing_behind(tmp_path, sig, code, word):
     out = tmp_path / "out" / "report"
     out.parent.mkdir()
-    proc = _signalled(sig, 3.0, out)
+    temp = tmp_path / "temp"  # the run's temporary directory (multiprocessing's pymp-*)
+    temp.mkdir()
+    proc = _signalled(sig, 3.0, out, temp)
     assert proc.returncode == code, proc.stderr
     assert proc.stderr.strip().splitlines()[-1] == word
     assert "Traceback" not in proc.stderr
-    time.sleep(0.5)
+    time.sleep(1.0)
     assert list(out.parent.iterdir()) == []
+    assert list(temp.iterdir()) == []
 
 
 @pytest.mark.slow
