@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from formcheck.outputs import annotate as A
-from formcheck.outputs.bundle import findings_to_json, write_outputs
+from formcheck.outputs.bundle import MANIFEST, findings_to_json, write_outputs
 from formcheck.outputs.html import HEALTH_NOTE, render_html
 from formcheck.outputs.plots import write_plots
 from formcheck.outputs.video import (
@@ -490,7 +490,10 @@ def test_write_outputs_produces_every_file_and_no_temp(analysis, findings, tmp_p
     assert set(paths) == EXPECTED
     assert all((out / r).is_file() and (out / r).stat().st_size > 0 for r in EXPECTED)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["result"]
-    assert not [p for p in out.rglob("*") if p.name.startswith(".")]
+    # No temporary file; the one hidden file is the list of what formcheck wrote.
+    hidden = [p.relative_to(out) for p in out.rglob("*") if p.name.startswith(".")]
+    assert hidden == [Path(MANIFEST)]
+    assert set(json.loads((out / MANIFEST).read_text())["files"]) == EXPECTED
     report = json.loads((out / "report.json").read_text())
     assert [f["id"] for f in report["findings"]] == [f.id for f in findings]
     assert report["findings"][0]["evidence"]["steps_total"] == 10
