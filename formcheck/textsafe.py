@@ -148,6 +148,8 @@ def csv_cell(value: object) -> object:
     """
     if not isinstance(value, str) or not value or is_number_text(value):
         return value
+    # Undecodable file-name bytes arrive as lone surrogates, which UTF-8 cannot encode.
+    value = "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in value)
     if value[0] in _FORMULA_START or value.lstrip(" ")[:1] in _FORMULA_START:
         return "'" + value
     return value
