@@ -562,14 +562,19 @@ def test_page_memory_under_two_concurrent_and_six_sequential_analyses(
     analyses = _Analyses(monkeypatch)
     raw, trimmed = {"start": _vm_rss_mb()}, {"start": _vm_rss_mb(trim=True)}
 
-    # Two visitors upload at once: one analysis runs, the other waits for it.
+    # Two visitors upload at once: one analysis runs, the other waits for it. The
+    # second upload starts once the first analysis is under way: AppTest is not
+    # thread-safe while two sessions render their widgets at the same moment (a
+    # KeyError inside AppTest was seen under load), and overlapping the renders
+    # would test AppTest, not the page.
     pages: dict[str, AppTest] = {}
     visitors = [
         threading.Thread(target=lambda c=c: pages.update({c.name: _upload_page(c)}))
         for c in (SAMPLES / "hunched.mp4", SAMPLES / "hip_bend.mp4")
     ]
-    for th in visitors:
-        th.start()
+    visitors[0].start()
+    _wait_until(lambda: queue.running == 1, timeout=120)
+    visitors[1].start()
     for th in visitors:
         th.join(600)
     assert set(pages) == {"hunched.mp4", "hip_bend.mp4"}
