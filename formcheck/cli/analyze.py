@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from formcheck import models
 from formcheck.analysis import Analysis, ViewOverrides, analyze_video
@@ -317,10 +318,10 @@ def print_summary(out: Console, analysis: Analysis, outputs) -> None:
     table = Table(title="Form metrics (median over steps)", header_style="bold")
     for col in ("metric", "value", "unit", "steps", "confidence"):
         table.add_column(col, justify="left" if col in ("metric", "unit") else "right")
-    omitted = []
+    omitted: dict[str, list[str]] = {}
     for name, entry in metrics.items():
         if entry.get("value") is None:
-            omitted.append(f"{name}: {entry.get('omitted', 'not measured')}")
+            omitted.setdefault(entry.get("omitted", "not measured"), []).append(name)
             continue
         unit = METRICS[name].unit
         n = entry.get("n", entry.get("n_frames", ""))
@@ -333,8 +334,11 @@ def print_summary(out: Console, analysis: Analysis, outputs) -> None:
         )
     if table.row_count:
         out.print(table)
-    if omitted:
-        out.print(f"[dim]Not reported: {'; '.join(sorted(set(omitted)))[:600]}[/]")
+    for reason, names in omitted.items():
+        # One line per reason: a no-person clip has ~25 metrics with the same one.
+        out.print(
+            Text(f"Not reported ({reason}): {', '.join(names)}", style="dim"),
+        )
     for note in analysis.notes:
         out.print(f"[yellow]Note:[/] {note}")
     for label, path in outputs:

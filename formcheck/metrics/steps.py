@@ -225,7 +225,11 @@ def summarize(
         if view.kind not in mdef.views:
             out[name] = {
                 "value": None,
-                "omitted": f"not measurable from a {view.kind} view",
+                "omitted": (
+                    "no runner was found, so there is no view to measure from"
+                    if view.kind == "unknown"
+                    else f"not measurable from a {view.kind} view"
+                ),
             }
             continue
         if view.activity != "running":
