@@ -163,10 +163,11 @@ def clip_too_long(duration_s: float, max_s: float) -> str | None:
     )
 
 
-def analysed_span_end(duration_s: float, max_s: float) -> float | None:
-    """Where the analysis stops (s): None for the whole clip, else ``max_s`` — also
-    when the clip does not state its duration (0), so it cannot run unbounded."""
-    return max_s if duration_s > max_s or duration_s <= 0 else None
+def analysed_span_end(duration_s: float, max_s: float) -> float:
+    """Where the analysis stops (s): always ``max_s``. The duration a file states is
+    only a claim (a crafted MP4 can say 5 s and hold an hour), so the reader is
+    stopped at the limit whatever the header says; a shorter clip simply ends first."""
+    return max_s
 
 
 def probe_upload(data: bytes, name: str):

@@ -19,6 +19,7 @@ import dataclasses
 import functools
 import math
 import os
+import stat
 import tomllib
 import typing
 from dataclasses import dataclass, field
@@ -37,6 +38,22 @@ def short_repr(value: Any, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def is_real_number(value: object) -> bool:
+    """An int or float that is not a bool and converts to a float (TOML integers
+    have no size limit; ``float(10**400)`` overflows)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        float(value)
+    except OverflowError:
+        return False
+    return True
+
+
+#: Largest rules or thresholds file read, in bytes (the shipped ones are ~20 kB).
+MAX_TOML_BYTES = 1_000_000
+
+
 def read_toml_file(path: str | os.PathLike[str], what: str) -> dict[str, Any]:
     """The top-level table of a user's TOML file (``what``: "rules", "thresholds").
 
@@ -44,12 +61,21 @@ def read_toml_file(path: str | os.PathLike[str], what: str) -> dict[str, Any]:
     deeply that the parser recurses out) is a one-line :class:`FormcheckError`.
     """
     try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
+        # Not opened before this check: a named pipe would block, /dev/zero never end.
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            problem = "it is not a regular file"
+        elif info.st_size > MAX_TOML_BYTES:
+            problem = f"it is larger than {MAX_TOML_BYTES // 1000} kB"
+        else:
+            with open(path, "rb") as fh:
+                return tomllib.load(fh)
     except UnicodeDecodeError:
         problem = "it is not UTF-8 text"
     except (OSError, tomllib.TOMLDecodeError) as exc:
         problem = str(exc)
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        problem = str(exc).split(";")[0]
     except RecursionError:
         problem = "arrays or tables are nested too deeply"
     raise FormcheckError(f"cannot read {what} file {path}: {problem}")
@@ -141,7 +167,7 @@ class _Section:
             if not isinstance(value, bool):
                 raise self._fail(key, "must be true or false")
             return
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if not is_real_number(value):
             raise self._fail(
                 key, f"must be {'an integer' if kind is int else 'a number'}"
             )

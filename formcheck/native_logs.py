@@ -22,6 +22,7 @@ Set ``FORMCHECK_NATIVE_LOGS=1`` (or pass ``--verbose`` to the CLI) to see every 
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import io
 import os
 import sys
@@ -92,4 +93,7 @@ def process_silenced() -> None:
     os.dup2(devnull, 2)
     os.close(devnull)
     sys.stderr = replacement
+    # A fatal error (segfault, abort) is Python's to report on fd 2, now the null
+    # device: report it on the real stderr instead, or a crash would be silent.
+    faulthandler.enable(file=replacement)
     _process_silenced = True

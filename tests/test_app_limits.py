@@ -324,8 +324,9 @@ def test_format_duration(seconds, text):
 @pytest.mark.parametrize(
     ("duration_s", "max_s", "end_s", "notice"),
     [
-        (5.0, 180.0, None, None),
-        (180.0, 180.0, None, None),
+        # Always bounded: the stated duration is only the file's claim.
+        (5.0, 180.0, 180.0, None),
+        (180.0, 180.0, 180.0, None),
         (452.0, 180.0, 180.0, "This clip is 7 min 32 s long"),
         (0.0, 180.0, 180.0, None),  # duration unknown: bounded all the same
     ],
@@ -373,7 +374,7 @@ def test_analyse_stops_a_long_clip_at_the_limit(monkeypatch):
     data = SAMPLE.read_bytes()  # 5 s
     app.run_analysis(data, SAMPLE.name, app.Options(max_clip_s=2))
     app.run_analysis(data, SAMPLE.name, app.Options(max_clip_s=180))
-    assert seen == [2, None]
+    assert seen == [2, 180]  # bounded even when the file says it is short
 
 
 # ------------------------------------------------------------------ the page

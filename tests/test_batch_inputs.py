@@ -15,6 +15,7 @@ from formcheck.batch.inputs import (
     MAX_COMPONENT,
     OUTPUTS_LIST,
     BatchInputError,
+    assign_output_folders,
     expand_inputs,
     safe_component,
     write_batch_marker,
@@ -355,3 +356,15 @@ def test_the_outputs_list_is_the_one_write_outputs_writes():
     from formcheck.outputs.bundle import MANIFEST
 
     assert OUTPUTS_LIST == MANIFEST
+
+
+def test_clips_whose_undecodable_names_collide_get_separate_folders(tmp_path):
+    """File names with bytes that are not UTF-8 arrive as lone surrogates; two that
+    clean up to the same folder name must still be told apart, not crash."""
+    clips = [
+        touch(tmp_path / os.fsdecode(b"a\xff.mp4")),
+        touch(tmp_path / os.fsdecode(b"a\xfe.mp4")),
+    ]
+    jobs = assign_output_folders(expand_inputs([str(tmp_path)]))
+    folders = {job.out_rel for job in jobs}
+    assert len(jobs) == len(clips) == len(folders) == 2

@@ -87,6 +87,10 @@ def test_every_threshold_must_be_finite_and_in_range(tmp_path, section, key, bad
         ("[events\n", ["cannot read thresholds file"]),
         (b"[history]\ncadence_spm = 3 # \xff\n", ["cannot read", "UTF-8"]),
         ("x = " + "[" * 3000 + "]" * 3000, ["cannot read", "nested too deeply"]),
+        # TOML integers have no size limit; too big for a float, or for Python.
+        ("[events]\nmax_step_s = 1" + "0" * 400 + "\n", ["max_step_s", "a number"]),
+        ("[events]\nmax_step_s = 1" + "0" * 5000 + "\n", ["cannot read", "digits"]),
+        ("#" * 1_000_001, ["cannot read", "larger than"]),
     ],
 )
 def test_bad_thresholds_files_are_clear_errors(tmp_path, text, needles):
@@ -226,3 +230,15 @@ def test_cli_process_never_leaks_the_environment(tmp_path):
 
 def test_the_shipped_rules_pass_their_own_checks():
     assert len(load_rules()) >= 12
+
+
+@pytest.mark.parametrize("special", ["/dev/zero", "fifo"])
+def test_a_pipe_or_device_as_a_thresholds_file_is_refused_without_reading(
+    tmp_path, special
+):
+    path = special
+    if special == "fifo":
+        path = str(tmp_path / "t.toml")
+        os.mkfifo(path)  # opening it would block: nobody writes
+    with pytest.raises(FormcheckError, match="not a regular file"):
+        load_thresholds(path)

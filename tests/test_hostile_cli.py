@@ -155,17 +155,30 @@ def test_rerun_removes_only_what_formcheck_wrote_before(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "listed", [["../outside.txt"], ["/etc/hostname"], "frames", [1, None], {"a": 1}]
+    "listed",
+    [
+        ["../outside.txt"],
+        ["/etc/hostname"],
+        "frames",
+        ["frames"],  # a folder: nothing removed, and the manifest is still rewritten
+        ["link/outside.txt"],  # through a symlinked folder
+        [1, None],
+        {"a": 1},
+    ],
 )
 def test_a_tampered_manifest_never_removes_files_outside(tmp_path, listed):
     out = tmp_path / "report"
     out.mkdir()
     outside = tmp_path / "outside.txt"
     outside.write_text("keep")
+    (out / "frames").mkdir()
+    (out / "frames" / "mine.png").write_bytes(b"mine")
+    (out / "link").symlink_to(tmp_path)
     (out / bundle.MANIFEST).write_text(json.dumps({"files": listed}))
     stage, rel = _staged(tmp_path, {"report.json": b"{}"})
     bundle._move_in(stage, out, rel)
     assert outside.read_text() == "keep"
+    assert (out / "frames" / "mine.png").read_bytes() == b"mine"
     assert json.loads((out / bundle.MANIFEST).read_text()) == {"files": ["report.json"]}
 
 
@@ -238,3 +251,24 @@ def test_progress_is_plain_lines_when_stderr_is_not_a_terminal(tmp_path):
     assert lines[-1].startswith("analysing good_form.mp4: 100% (")
     assert 5 <= len(lines) <= 10
     assert "\x1b" not in proc.stderr
+
+
+def test_rule_text_from_a_shared_rules_file_is_printed_literally():
+    """Rules files are shared between coaches: their text must not be able to break
+    rich markup (a traceback after the whole analysis) or drive the terminal."""
+    from rich.console import Console
+
+    from formcheck.cli.analyze import print_findings
+    from formcheck.rules.types import Finding
+
+    hostile = "Lean [/] [bold red]x\x1b]0;pwned\x07\x1b[2J"
+    findings = [
+        Finding("a", "flagged", hostile, hostile, "mild", hostile, hostile, (hostile,)),
+        Finding("b", "ok", hostile, hostile),
+        Finding("c", "not_judged", hostile, hostile),
+    ]
+    console = Console(record=True, width=200, force_terminal=False)
+    print_findings(console, findings)
+    text = console.export_text()
+    assert "Lean [/] [bold red]x" in text
+    assert "\x1b" not in text and "\x07" not in text

@@ -77,3 +77,16 @@ def test_cli_prints_no_native_lines_at_exit(tmp_path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "" and proc.stderr == ""
+
+
+def test_a_crash_is_still_reported_when_native_lines_are_hidden() -> None:
+    proc = _run(
+        """
+        import faulthandler
+        from formcheck import native_logs
+        native_logs.process_silenced()
+        faulthandler._sigsegv()
+        """
+    )
+    assert proc.returncode != 0
+    assert "Fatal Python error: Segmentation fault" in proc.stderr

@@ -333,6 +333,10 @@ NEW_RULE = (
         (_override('message = "{cadense_spm}"'), ["'{cadense_spm}'", "unknown value"]),
         (_override('message = "{value"'), ["message has an unbalanced brace"]),
         (_override('message = "100% }"'), ["message has an unbalanced brace"]),
+        (
+            _override("levels = { mild = 1" + "0" * 400 + ", moderate = 2, marked = 3 }"),
+            ["levels", "table of numbers"],
+        ),
     ],
 )
 def test_bad_user_rules_are_clear_errors(tmp_path, text, needles):

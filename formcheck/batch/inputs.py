@@ -49,6 +49,7 @@ from pathlib import Path
 
 from formcheck.batch.records import ClipJob
 from formcheck.errors import FormcheckError
+from formcheck.outputs import MANIFEST
 from formcheck.textsafe import MAX_COMPONENT, safe_component
 
 __all__ = [
@@ -74,9 +75,8 @@ UNKNOWN_ATHLETE = "unknown"
 #: File written into every batch folder: ``annotated.mp4`` two levels below a folder
 #: holding it is formcheck's, listed or not.
 BATCH_MARKER = ".formcheck-batch"
-#: The list of files formcheck wrote into an output folder
-#: (:data:`formcheck.outputs.bundle.MANIFEST`; not imported: that module is heavy).
-OUTPUTS_LIST = ".formcheck-files.json"
+#: The list of files formcheck wrote into an output folder.
+OUTPUTS_LIST = MANIFEST
 #: Files that mark a formcheck output folder written before :data:`OUTPUTS_LIST`
 #: existed; in one, ``annotated.mp4`` is formcheck's.
 _OUTPUT_RECORDS = ("batch.json", "report.json")
@@ -361,7 +361,9 @@ def assign_output_folders(jobs: list[ClipJob]) -> list[ClipJob]:
     out = []
     for job, folder in zip(jobs, wanted, strict=True):
         if counts[folder.casefold()] > 1:
-            digest = hashlib.sha256(job.path.encode("utf-8")).hexdigest()[:8]
+            # Undecodable name bytes arrive as lone surrogates: hash them as they are.
+            name = job.path.encode("utf-8", "surrogatepass")
+            digest = hashlib.sha256(name).hexdigest()[:8]
             folder = f"{folder}-{digest}"
         out.append(replace(job, out_rel=folder))
     return out

@@ -77,8 +77,6 @@ def main(argv: list[str] | None = None) -> None:
     terminated (SIGTERM).
     """
     args = sys.argv[1:] if argv is None else list(argv)
-    if "--verbose" in _global_options(args):
-        os.environ[native_logs.ENV_SHOW] = "1"  # worker processes inherit it
     previous = None
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
@@ -122,6 +120,8 @@ def console_main() -> None:
     Silencing fd 2 is process-wide, so it is done here and not in :func:`main`, which
     tests and scripts call in their own process.
     """
-    if "--verbose" not in _global_options(sys.argv[1:]):
+    if "--verbose" in _global_options(sys.argv[1:]):
+        os.environ[native_logs.ENV_SHOW] = "1"  # worker processes inherit it
+    else:
         native_logs.process_silenced()
     main()

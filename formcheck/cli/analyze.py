@@ -30,6 +30,7 @@ from formcheck.outputs.preflight import Target, check_targets, estimate, output_
 from formcheck.report import build_report, frame_rows, step_rows, write_csv, write_json
 from formcheck.rules import HEALTH_NOTE, evaluate, load_rules, threshold_bands
 from formcheck.rules.types import Finding
+from formcheck.textsafe import markup_text, terminal_text
 from formcheck.video import probe
 
 #: Per-frame columns printed in the terminal table, when measured (the CSV has all).
@@ -240,7 +241,8 @@ def frame_table(analysis: Analysis, every: int = 1) -> Table:
     """The per-frame table; event frames are always shown and marked."""
     run = analysis.run
     table = Table(
-        title=f"{Path(run.video.path).name}: frame by frame", header_style="bold"
+        title=Text(f"{terminal_text(Path(run.video.path).name)}: frame by frame"),
+        header_style="bold",
     )
     for name, justify in (
         ("frame", "right"),
@@ -362,20 +364,23 @@ def print_findings(out: Console, findings: list[Finding]) -> None:
     if not flagged and ok:
         out.print(
             "[green]Nothing to fix in this clip.[/] What is good: "
-            + ", ".join(f.title.lower() for f in ok)
+            + ", ".join(markup_text(f.title.lower()) for f in ok)
             + "."
         )
     for rank, f in enumerate(flagged, 1):
+        # Rule text comes from a rules file, which may be someone else's: printed
+        # literally, without control characters.
         style = SEVERITY_STYLE.get(f.severity or "", "")
         conf = f.evidence.confidence if f.evidence else 0.0
         out.print(
-            f"[{style}]{rank}. {f.title}[/] ({f.severity}, confidence {conf:.2f})"
+            f"[{style}]{rank}. {markup_text(f.title)}[/] ({f.severity}, "
+            f"confidence {conf:.2f})"
         )
-        out.print(f"   {f.message}")
-        out.print(f"   [bold]Why:[/] {f.why}")
-        out.print(f"   [bold]Cue:[/] {f.cue}")
+        out.print(f"   {markup_text(f.message)}")
+        out.print(f"   [bold]Why:[/] {markup_text(f.why)}")
+        out.print(f"   [bold]Cue:[/] {markup_text(f.cue)}")
         for drill in f.drills:
-            out.print(f"   [bold]Drill:[/] {drill}")
+            out.print(f"   [bold]Drill:[/] {markup_text(drill)}")
         if f.evidence and f.evidence.time_ranges:
             spans = ", ".join(
                 f"{a:.1f}-{b:.1f} s" for a, b in f.evidence.time_ranges[:4]
@@ -384,12 +389,12 @@ def print_findings(out: Console, findings: list[Finding]) -> None:
     if flagged and ok:
         out.print(
             "[green]Checked and not seen:[/] "
-            + ", ".join(f.title.lower() for f in ok)
+            + ", ".join(markup_text(f.title.lower()) for f in ok)
             + "."
         )
     if not_judged:
         out.print(
             f"[dim]Not judged from this clip: "
-            f"{', '.join(f.title.lower() for f in not_judged)}.[/]"
+            f"{', '.join(markup_text(f.title.lower()) for f in not_judged)}.[/]"
         )
     out.print(f"[dim]{HEALTH_NOTE}[/]")

@@ -9,3 +9,10 @@
 
 Submodules are imported on demand, so drawing does not pull in matplotlib.
 """
+
+#: The list of files formcheck wrote into an output folder (relative paths, JSON),
+#: kept in the folder itself. A rerun removes only files this list names
+#: (:mod:`~formcheck.outputs.bundle`), and a batch never takes a listed file as a clip
+#: (:mod:`formcheck.batch.inputs`). Defined here, not in ``bundle``, so reading it does
+#: not import the drawing code.
+MANIFEST = ".formcheck-files.json"

@@ -28,7 +28,6 @@ import dataclasses
 import json
 import math
 import os
-import re
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
@@ -36,19 +35,19 @@ from pathlib import Path
 
 from formcheck.analysis import Analysis
 from formcheck.atomic import atomic_open
+from formcheck.outputs import MANIFEST
 from formcheck.outputs.html import render_html
 from formcheck.outputs.plots import Bands, write_plots
 from formcheck.outputs.video import png_bytes, render_key_frame, write_annotated_video
 from formcheck.report import build_report, frame_rows, step_rows, write_csv, write_json
 from formcheck.rules.types import Finding
+from formcheck.textsafe import safe_component
 
 ProgressFn = Callable[[int, int], None]
 
-#: The list of files formcheck wrote into an output folder (relative paths, JSON). A
-#: rerun removes files of the earlier run that it does not write again (a finding that
-#: went away leaves no stale key frame) and only those: a file formcheck did not
-#: write is never removed, whatever its name.
-MANIFEST = ".formcheck-files.json"
+# A rerun removes files of the earlier run that it does not write again (a finding
+# that went away leaves no stale key frame) and only those: a file formcheck did not
+# write is never removed, whatever its name.
 #: Staging folders beside ``out_dir`` are named ``.<out name>.<STAGING_TAG><pid>-*.tmp``;
 #: the pid lets a later run remove one whose process was killed (kill -9, power cut).
 STAGING_TAG = "formcheck-staging-"
@@ -97,10 +96,6 @@ def findings_to_json(findings: Sequence[Finding]) -> list[dict]:
             )
         )
     return out
-
-
-def _safe_name(finding_id: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", finding_id) or "finding"
 
 
 def _key_frame_index(f: Finding, n: int) -> int | None:
@@ -190,7 +185,9 @@ def _write_all(
                 focus=by_id[fid] if by_id[fid].status == "flagged" else None,
             )
             key_frames[fid] = png_bytes(image)
-            (tmp / "frames" / f"{_safe_name(fid)}.png").write_bytes(key_frames[fid])
+            (tmp / "frames" / f"{safe_component(fid, 'finding')}.png").write_bytes(
+                key_frames[fid]
+            )
     plots = write_plots(analysis, tmp / "plots", bands=bands)
     html = render_html(
         analysis, findings, plots=plots, key_frames=key_frames, report=report
@@ -216,17 +213,31 @@ def _move_in(tmp: Path, out_dir: Path, rel: list[str]) -> dict[str, Path]:
         os.replace(tmp / r, dest)
         moved[r] = dest
     for r in sorted(earlier - set(moved)):
-        (out_dir / r).unlink(missing_ok=True)
+        _remove_own(out_dir, r)
     with atomic_open(out_dir / MANIFEST, "w", encoding="utf-8") as fh:
         json.dump({"files": sorted(moved)}, fh, indent=1)
     return {r: moved[r] for r in rel}
 
 
+def _remove_own(out_dir: Path, rel: str) -> None:
+    """Remove ``out_dir/rel`` if it is a plain file that really lies inside
+    ``out_dir``: not a folder, not a symlink, not reached through a symlinked folder.
+    A file that cannot be removed is left; the run has already succeeded."""
+    path = out_dir / rel
+    try:
+        inside = path.resolve().is_relative_to(out_dir.resolve())
+        if inside and path.is_file() and not path.is_symlink():
+            path.unlink()
+    except OSError:
+        pass
+
+
 def _written_before(out_dir: Path) -> set[str]:
     """Relative paths the last run recorded in ``out_dir``'s manifest.
 
-    Only plain relative paths inside the folder count: a manifest that was edited or
-    damaged can never make formcheck remove anything outside ``out_dir``.
+    Only plain relative paths count, and :func:`_remove_own` checks each file again:
+    a manifest that was edited or damaged, or a symlink put in the folder, can never
+    make formcheck remove anything outside ``out_dir`` or any folder.
     """
     try:
         listed = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))["files"]

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from formcheck.config import read_toml_file, short_repr
+from formcheck.config import is_real_number, read_toml_file, short_repr
 from formcheck.errors import FormcheckError
 from formcheck.metrics.registry import ANY, METRICS
 from formcheck.rules.types import Evidence, Finding
@@ -260,7 +260,7 @@ class RuleDef:
 
 
 def _is_number(v: object) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
+    return is_real_number(v)
 
 
 def _is_integer(v: object) -> bool:
