@@ -334,7 +334,9 @@ NEW_RULE = (
         (_override('message = "{value"'), ["message has an unbalanced brace"]),
         (_override('message = "100% }"'), ["message has an unbalanced brace"]),
         (
-            _override("levels = { mild = 1" + "0" * 400 + ", moderate = 2, marked = 3 }"),
+            _override(
+                "levels = { mild = 1" + "0" * 400 + ", moderate = 2, marked = 3 }"
+            ),
             ["levels", "table of numbers"],
         ),
     ],
