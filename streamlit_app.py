@@ -101,6 +101,7 @@ class Options:
 
     view: str = "auto"
     height_cm: float | None = None
+    slowmo: float = 1.0
     variant: str = "full"
     several_people: bool = True
     max_upload_mb: int = DEFAULT_MAX_UPLOAD_MB
@@ -212,7 +213,8 @@ def analyse(
             analysis = analyze_video(
                 video,
                 overrides=ViewOverrides(
-                    kind=None if options.view == "auto" else options.view
+                    kind=None if options.view == "auto" else options.view,
+                    slowmo=options.slowmo,
                 ),
                 runner_height_cm=options.height_cm,
                 variant=options.variant,
@@ -313,13 +315,14 @@ def flagged(report: dict) -> list[dict]:
     return [f for f in report.get("findings", []) if f["status"] == "flagged"]
 
 
-def jump_time(finding: dict, lead_s: float = 0.3) -> float | None:
-    """Where the video should start to show ``finding`` (seconds), or None."""
+def jump_time(finding: dict, lead_s: float = 0.3, slowmo: float = 1.0) -> float | None:
+    """Where the video should start to show ``finding`` (seconds of the video's own
+    clock: the report's times are real time, ``slowmo`` times shorter), or None."""
     ev = finding.get("evidence") or {}
     ranges = ev.get("time_ranges") or []
     if not ranges or ranges[0][0] is None:
         return None
-    return max(0.0, float(ranges[0][0]) - lead_s)
+    return max(0.0, float(ranges[0][0]) * slowmo - lead_s)
 
 
 def number_line(finding: dict) -> str:
@@ -516,6 +519,15 @@ def _analyse_with_progress(
     return result
 
 
+#: The page's playback choices: label -> how many times slower than real life.
+PLAYBACK = {
+    "real time": 1.0,
+    "slow motion 2×": 2.0,
+    "slow motion 4×": 4.0,
+    "slow motion 8×": 8.0,
+}
+
+
 def _sidebar(st) -> Options:
     st.sidebar.header("Settings")
     view = st.sidebar.selectbox(
@@ -529,6 +541,13 @@ def _sidebar(st) -> Options:
         step=1,
         placeholder="optional",
         help="Gives vertical oscillation in cm.",
+    )
+    playback = st.sidebar.selectbox(
+        "Playback",
+        list(PLAYBACK),
+        help="Slow motion saved as a normal video plays slower than real life: say "
+        "how much, so cadence and contact times come out in real time. Phone "
+        "slow-motion files that keep their high frame rate need nothing.",
     )
     variant = st.sidebar.selectbox(
         "Pose model",
@@ -549,6 +568,7 @@ def _sidebar(st) -> Options:
     return Options(
         view=view,
         height_cm=float(height) if height is not None else None,
+        slowmo=PLAYBACK[playback],
         variant=variant,
         several_people=several,
         max_upload_mb=_max_upload_mb(),
@@ -577,7 +597,9 @@ def _choose_video(st, options: Options) -> tuple[bytes, str] | None:
     return None
 
 
-def _show_finding(st, rank: int, f: dict, key_frame: bytes | None) -> None:
+def _show_finding(
+    st, rank: int, f: dict, key_frame: bytes | None, slowmo: float = 1.0
+) -> None:
     ev = f.get("evidence") or {}
     st.markdown(f"#### {rank}. {f['title']}")
     conf = ev.get("confidence")
@@ -596,7 +618,7 @@ def _show_finding(st, rank: int, f: dict, key_frame: bytes | None) -> None:
         st.markdown(f["why"])
         if key_frame:
             st.image(key_frame, caption="Key frame", width="stretch")
-    t = jump_time(f)
+    t = jump_time(f, slowmo=slowmo)
     if t is not None and st.button(
         f"▶ Show in the video (at {t:.1f} s)", key=f"jump-{f['id']}"
     ):
@@ -665,16 +687,19 @@ def _show_result(st, result: dict) -> None:
     # Findings first: on a phone the columns stack, and they are what matters most.
     findings_col, video_col = st.columns([1, 1], gap="large")
     shown = flagged(report)
+    slowmo = float((report.get("playback") or {}).get("slowmo") or 1.0)
     with findings_col:
         st.subheader("What to work on")
         if not shown and not problem:
             st.markdown("Nothing to fix in this clip.")
         for rank, f in enumerate(shown[:3], 1):
-            _show_finding(st, rank, f, files.get(f"frames/{f['id']}.png"))
+            _show_finding(st, rank, f, files.get(f"frames/{f['id']}.png"), slowmo)
         if len(shown) > 3:
             with st.expander(f"{len(shown) - 3} more"):
                 for rank, f in enumerate(shown[3:], 4):
-                    _show_finding(st, rank, f, files.get(f"frames/{f['id']}.png"))
+                    _show_finding(
+                        st, rank, f, files.get(f"frames/{f['id']}.png"), slowmo
+                    )
         ok = [f["title"] for f in report.get("findings", []) if f["status"] == "ok"]
         if ok:
             st.markdown("**Checked and not seen:** " + ", ".join(ok) + ".")

@@ -8,6 +8,7 @@ video and MediaPipe stage in front of it.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 from dataclasses import dataclass, field
@@ -38,6 +39,10 @@ class ViewOverrides:
     kind: str | None = None
     facing: str | None = None
     treadmill: bool | None = None
+    #: The clip plays this many times slower than real life (a phone's slow motion
+    #: conformed to a normal frame rate and shared). Every time the analysis
+    #: measures is then real time: the video's timestamps divided by ``slowmo``.
+    slowmo: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,11 @@ class Analysis:
         series: per-frame metric series, name -> ``(n,)``.
         summary: ``{"cadence_spm": ..., "metrics": {name: entry}}`` (see report docs).
         runner_height_cm: as given by the user, if any.
+        notes: plain-language notes on what limits this clip's measurements.
+        slowmo: how many times slower than real life the clip plays (given by the
+            user, 1 = real time). ``run.track``, ``clean``, ``events``, ``steps``
+            and every time in the report are real time; the video's own clock is
+            :meth:`video_time_s`.
     """
 
     run: PoseRun
@@ -64,6 +74,11 @@ class Analysis:
     summary: dict
     runner_height_cm: float | None = None
     notes: list[str] = field(default_factory=list)
+    slowmo: float = 1.0
+
+    def video_time_s(self, time_s):
+        """The video's own timestamp of a real time (seconds; scalar or array)."""
+        return time_s * self.slowmo
 
 
 def analyze_run(
@@ -73,7 +88,16 @@ def analyze_run(
     overrides: ViewOverrides = ViewOverrides(),
     runner_height_cm: float | None = None,
 ) -> Analysis:
-    """Measure a pose run: view, events, per-step and summary metrics."""
+    """Measure a pose run: view, events, per-step and summary metrics.
+
+    With ``overrides.slowmo`` the track's timestamps are put in real time first, so
+    every stage (filters, event windows, cadence) sees real running."""
+    slowmo = float(overrides.slowmo)
+    if not (math.isfinite(slowmo) and slowmo > 0):
+        raise ValueError(f"slowmo must be a positive number, not {slowmo!r}")
+    if slowmo != 1.0:
+        real = dataclasses.replace(run.track, time_s=run.track.time_s / slowmo)
+        run = dataclasses.replace(run, track=real)
     clean = clean_track(run.track, thresholds)
     view = classify_view(
         clean.xy,
@@ -101,7 +125,7 @@ def analyze_run(
     cadence = cadence_spm(events) if events else math.nan
     vis = mean_visibility(run.track.visibility, run.track.detected)
     metrics = summarize(steps, series, view, cadence, vis, clean.time_s, events)
-    notes = _capture_notes(run, clean, view, events)
+    notes = _capture_notes(run, clean, view, events, slowmo)
     summary = {
         "cadence_spm": metrics["cadence_spm"].get("value"),
         "activity": view.activity,
@@ -109,7 +133,16 @@ def analyze_run(
         "metrics": metrics,
     }
     return Analysis(
-        run, clean, view, events, steps, series, summary, runner_height_cm, notes
+        run,
+        clean,
+        view,
+        events,
+        steps,
+        series,
+        summary,
+        runner_height_cm,
+        notes,
+        slowmo,
     )
 
 
@@ -131,9 +164,30 @@ def analyze_video(
     )
 
 
-def _capture_notes(run: PoseRun, clean: CleanTrack, view: View, events) -> list[str]:
+#: A typical running cadence (steps/min), only to suggest a slow-motion factor.
+TYPICAL_RUN_CADENCE_SPM = 170.0
+
+
+def _capture_notes(
+    run: PoseRun, clean: CleanTrack, view: View, events, slowmo: float = 1.0
+) -> list[str]:
     """Plain-language notes on what limits this clip's measurements."""
     notes = []
+    if slowmo != 1.0:
+        notes.append(
+            f"Slow motion ({slowmo:g}x, as given): times, cadence and contact times "
+            "are in real time; the video itself plays slower."
+        )
+    if view.slowed_cadence_spm:
+        guess = TYPICAL_RUN_CADENCE_SPM / view.slowed_cadence_spm
+        notes.append(
+            f"The body moves like a runner's (bent swing knee, bent elbows) but at "
+            f"only {view.slowed_cadence_spm:.0f} steps per minute in the video's "
+            "time, which no runner runs: the clip most likely plays in slow motion. "
+            f"If so, analyse it again with --slowmo (a typical running cadence "
+            f"would make it about {guess:.1f}x); until then it is treated as walking "
+            "and running metrics are not reported."
+        )
     track = run.track
     if len(track) and not track.detected.any():
         notes.append(
@@ -157,7 +211,7 @@ def _capture_notes(run: PoseRun, clean: CleanTrack, view: View, events) -> list[
             f"{'running' if view.activity == 'running' else 'moving'} for longest "
             "and ignored the others. Film the runner alone for the best results."
         )
-    if view.activity in ("walking", "standing"):
+    if view.activity in ("walking", "standing") and not view.slowed_cadence_spm:
         notes.append(
             f"This looks like {view.activity}, not running: running metrics are "
             "not reported."
@@ -173,10 +227,11 @@ def _capture_notes(run: PoseRun, clean: CleanTrack, view: View, events) -> list[
             "Fewer than four steps per foot were found; film at least 10 seconds "
             "of steady running for reliable numbers."
         )
-    if run.video.fps and run.video.fps < 50:
+    fps = run.video.fps * slowmo  # frames per second of real time
+    if fps and fps < 50:
         notes.append(
-            f"{run.video.fps:.0f} fps: contact times are only as precise as one "
-            f"frame ({1000 / run.video.fps:.0f} ms); 60 fps or more is better."
+            f"{fps:.0f} fps: contact times are only as precise as one "
+            f"frame ({1000 / fps:.0f} ms); 60 fps or more is better."
         )
     if run.decode_error:
         notes.append(f"The video is damaged: {run.decode_error}.")

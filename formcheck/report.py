@@ -62,6 +62,9 @@ def build_report(analysis: Analysis) -> dict:
             "reasons": list(view.reasons),
         },
         "runner_height_cm": analysis.runner_height_cm,
+        # Every time in this record is real time: the video's timestamps divided by
+        # slowmo (1 unless the user said the clip plays in slow motion).
+        "playback": {"slowmo": analysis.slowmo},
         "landmark_names": list(LANDMARK_NAMES),
         "metric_definitions": {
             name: {

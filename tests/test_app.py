@@ -119,6 +119,8 @@ def test_jump_time_and_number_line():
     assert app.jump_time(_finding(time_ranges=[[0.1, 1.0]])) == 0.0
     assert app.jump_time(_finding(time_ranges=[])) is None
     assert app.jump_time({"evidence": None}) is None
+    # Report times are real time; a 2x slow-motion video shows them twice as late.
+    assert app.jump_time(f, slowmo=2.0) == pytest.approx(2 * 1.2 - 0.3)
     assert app.number_line(f) == "0.53 leg lengths (over 0.52), in 10 of 11 steps"
     assert app.number_line(_finding(value=None)) == ""
     below = app.number_line(

@@ -92,6 +92,17 @@ def analyze(
         bool | None,
         typer.Option("--treadmill/--overground", help="Say how the clip was filmed."),
     ] = None,
+    slowmo: Annotated[
+        float,
+        typer.Option(
+            min=0.1,
+            max=64.0,
+            help="The clip plays this many times slower than real life (slow motion "
+            "shared at a normal frame rate, e.g. 2 or 4; below 1 if it plays fast); "
+            "times and cadence are then given in real time. Phone slow-motion files "
+            "that keep real timestamps need nothing.",
+        ),
+    ] = 1.0,
     height_cm: HeightCm = None,
     thresholds_file: ThresholdsFile = None,
     variant: ModelVariant = models.DEFAULT_VARIANT,
@@ -125,6 +136,7 @@ def analyze(
         kind=_choice(view, ("auto", "side", "rear", "front"), "--view"),
         facing=_choice(facing, ("auto", "left", "right"), "--facing"),
         treadmill=treadmill,
+        slowmo=slowmo,
     )
     thresholds = load_thresholds(thresholds_file)
     rules = load_rules(rules_file)
@@ -181,7 +193,7 @@ def analyze(
             ("Report folder", out_dir),
         )
         print_summary(out, analysis, outputs)
-        print_findings(out, findings)
+        print_findings(out, findings, analysis.slowmo)
 
 
 def _preflight(
@@ -355,8 +367,11 @@ SEVERITY_STYLE = {
 }
 
 
-def print_findings(out: Console, findings: list[Finding]) -> None:
-    """The ranked findings, last, so they are what a user reads first after a run."""
+def print_findings(out: Console, findings: list[Finding], slowmo: float = 1.0) -> None:
+    """The ranked findings, last, so they are what a user reads first after a run.
+
+    ``slowmo``: where a finding shows is given in the video's own time, to find it
+    in the player."""
     flagged = [f for f in findings if f.status == "flagged"]
     ok = [f for f in findings if f.status == "ok"]
     not_judged = [f for f in findings if f.status == "not_judged"]
@@ -383,9 +398,11 @@ def print_findings(out: Console, findings: list[Finding]) -> None:
             out.print(f"   [bold]Drill:[/] {markup_text(drill)}")
         if f.evidence and f.evidence.time_ranges:
             spans = ", ".join(
-                f"{a:.1f}-{b:.1f} s" for a, b in f.evidence.time_ranges[:4]
+                f"{a * slowmo:.1f}-{b * slowmo:.1f} s"
+                for a, b in f.evidence.time_ranges[:4]
             )
-            out.print(f"   [dim]Where: {spans}[/]")
+            clock = " of the video" if slowmo != 1.0 else ""
+            out.print(f"   [dim]Where: {spans}{clock}[/]")
     if flagged and ok:
         out.print(
             "[green]Checked and not seen:[/] "

@@ -374,10 +374,25 @@ def _activity(
     if run_share >= th.run_min_vote_share:
         return "running", run_share, [f"running: {cues}"]
     conf = 1.0 - run_share if weight else 0.2
+    reasons = [f"walking (not running): {cues or 'no gait cue measurable'}"]
+    if _looks_slowed(votes):
+        reasons.append(SLOWED_REASON)
+    return "walking", conf, reasons
+
+
+#: The reason :func:`_activity` adds when only the cadence says "walking".
+SLOWED_REASON = "running kinematics at a walking cadence: slow-motion playback?"
+
+
+def _looks_slowed(votes: list[tuple[float, str]]) -> bool:
+    """Every time-free cue (swing knee and elbows, both measured) says running and
+    only the cadence, the one cue that depends on the clock, says walking."""
+    time_free = [v for v, why in votes if not why.startswith("cadence")]
+    clocked = [v for v, why in votes if why.startswith("cadence")]
     return (
-        "walking",
-        conf,
-        [f"walking (not running): {cues or 'no gait cue measurable'}"],
+        len(time_free) >= 2
+        and all(v > 0 for v in time_free)
+        and bool(clocked and clocked[0] < 0)
     )
 
 
@@ -484,6 +499,7 @@ def classify_view(
 
     activity, act_conf, why = _activity(m, k, n, th)
     reasons.extend(why)
+    slowed = m.cadence_spm if SLOWED_REASON in why else None
     if activity == "none":
         # A few stray detections say nothing about a view.
         return View(kind or "unknown", facing, treadmill, "none", act_conf, tuple(why))
@@ -498,6 +514,7 @@ def classify_view(
         treadmill=tm,
         activity=activity,
         confidence=round(float(np.clip(min(confs), 0.0, 1.0)), 3),
+        slowed_cadence_spm=None if slowed is None else float(slowed),
         reasons=tuple(reasons),
     )
 

@@ -371,7 +371,9 @@ def write_annotated_video(
         raise ValueError("the analysis has no frames to draw on")
     video = analysis.run.video
     width, height = output_size(clean.width, clean.height, max_side)
-    t0, t1 = float(clean.time_s[0]), float(clean.time_s[-1])
+    # The analysis is in real time; the file is read in its own (slowed) time.
+    video_t = analysis.video_time_s(clean.time_s)
+    t0, t1 = float(video_t[0]), float(video_t[-1])
     index_of = {int(f): k for k, f in enumerate(clean.frame_index)}
     wanted = set(int(c) for c in capture)
     captured: dict[int, np.ndarray] = {}
@@ -394,10 +396,11 @@ def write_annotated_video(
                 image = image.copy()
             k = index_of.get(fr.index)
             if k is None:  # a frame skipped by the analysis' stride: nearest pose
-                k = _nearest(clean.time_s, fr.time_s)
+                k = _nearest(video_t, fr.time_s)
             if k in wanted and k not in captured and index_of.get(fr.index) == k:
                 captured[k] = image.copy()
-            overlay.draw(image, k, time_s=fr.time_s, frame_number=fr.index)
+            real_t = fr.time_s / analysis.slowmo
+            overlay.draw(image, k, time_s=real_t, frame_number=fr.index)
             sink.write(image)
             done += 1
             if progress is not None:
