@@ -220,8 +220,9 @@ class FrameOverlay:
                 detail=finding_detail(shown[0], len(self.analysis.steps)),
                 style=style,
             )
+        real = " real time" if self.analysis.slowmo != 1.0 else ""
         header = [
-            f"{time_s:6.2f} s"
+            f"{time_s:6.2f} s{real}"
             + (f"   frame {frame_number}" if frame_number is not None else "")
         ]
         if self.cadence is not None:
