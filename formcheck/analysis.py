@@ -20,6 +20,7 @@ from formcheck.config import Thresholds
 from formcheck.gait.clean import clean_track
 from formcheck.gait.events import cadence_spm, detect_events
 from formcheck.gait.events_frontal import detect_frontal_events
+from formcheck.gait.scene import camera_path
 from formcheck.gait.types import CleanTrack, GaitEvent, View
 from formcheck.gait.view import classify_view
 from formcheck.metrics.steps import (
@@ -99,6 +100,7 @@ def analyze_run(
         real = dataclasses.replace(run.track, time_s=run.track.time_s / slowmo)
         run = dataclasses.replace(run, track=real)
     clean = clean_track(run.track, thresholds)
+    path = camera_path(run.camera, _frames_in(thresholds.view.camera_max_gap_s, clean))
     view = classify_view(
         clean.xy,
         clean.visibility,
@@ -110,6 +112,7 @@ def analyze_run(
         kind=overrides.kind,
         facing=overrides.facing,
         treadmill=overrides.treadmill,
+        camera_x=path.offset[:, 0] if path.known else None,
     )
     running = view.activity == "running"
     if not running:
@@ -144,6 +147,14 @@ def analyze_run(
         notes,
         slowmo,
     )
+
+
+def _frames_in(seconds: float, clean: CleanTrack) -> int:
+    """How many analysed frames span ``seconds`` (at least 1)."""
+    if len(clean) < 2:
+        return 1
+    dt = float(np.median(np.diff(clean.time_s)))
+    return max(1, int(seconds / dt)) if dt > 0 else 1
 
 
 def analyze_video(

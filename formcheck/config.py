@@ -254,6 +254,7 @@ class ViewThresholds(_Section):
     facing_min_offset: float
     facing_min_agreement: float = _fraction()
     treadmill_max_travel_ll: float
+    camera_max_gap_s: float = _positive()
     treadmill_max_scale_change: float
     standing_max_swing_ll: float
     step_min_prominence_ll: float

@@ -10,6 +10,7 @@ does not depend on where the cuts fall (beyond MediaPipe re-finding the person a
 
 from __future__ import annotations
 
+import array
 import contextlib
 import dataclasses
 import multiprocessing
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from formcheck import models, native_logs
+from formcheck.camera import CameraMotion, MotionTracker
 from formcheck.config import DEFAULT as DEFAULT_THRESHOLDS
 from formcheck.config import DetectionThresholds, SelectThresholds, Thresholds
 from formcheck.errors import FormcheckError, PoseError
@@ -85,6 +87,8 @@ class PoseRun:
             reason (e.g. ``{"legs not visible": 12}``).
         selection: how the runner was chosen among the people detected (track ids of
             every detection, the chosen one, reasons); ``None`` for old records.
+        camera: how the camera moved between analysed frames, measured on the
+            background (:mod:`formcheck.camera`); ``None`` if not measured.
     """
 
     video: VideoInfo
@@ -93,6 +97,7 @@ class PoseRun:
     decode_error: str | None
     rejected: dict[str, int]
     selection: Selection | None = None
+    camera: CameraMotion | None = None
 
 
 _END = object()
@@ -207,6 +212,7 @@ def track_poses(
         decode_error=span.decode_error,
         rejected=span.rejected,
         selection=selection,
+        camera=span.camera,
     )
 
 
@@ -261,6 +267,8 @@ class _Span:
     variable_frame_rate: bool
     #: Most distinct plausible people the census saw in one frame (0: no census).
     most_people: int = 0
+    #: Camera motion per row (None: not measured).
+    camera: CameraMotion | None = None
 
 
 def _split(
@@ -330,6 +338,9 @@ def _track_span(
         rejected: dict[str, int] = {}
         most_people = 0
         next_census = -np.inf
+        tracker = MotionTracker()
+        # dx, dy, scale, inliers per row, packed (no Python objects per frame).
+        motion = array.array("d")
         thread.start()
         try:
             with contextlib.ExitStack() as stack:
@@ -351,6 +362,10 @@ def _track_span(
                     found = estimator.detect(frame.image, frame.time_s)
                     h, w = frame.image.shape[:2]
                     scale = np.array([info.width / w, info.height / h], np.float32)
+                    # The background's motion, with every detected person masked.
+                    boxes = [_box(p.xy) for p in found]
+                    dx, dy, zoom, n_in = tracker.step(frame.image, boxes)
+                    motion.extend((dx * scale[0], dy * scale[1], zoom, n_in))
                     for person in found:
                         ok, why = plausible_full_body(
                             person.xy, person.visibility, w, h, job.detection
@@ -379,7 +394,26 @@ def _track_span(
             decode_error=reader.decode_error,
             variable_frame_rate=reader.info.variable_frame_rate,
             most_people=most_people,
+            camera=_camera(motion),
         )
+
+
+def _box(xy: np.ndarray) -> np.ndarray:
+    """A person's landmark box ``(x0, y0, x1, y1)``."""
+    with np.errstate(invalid="ignore"):
+        return np.array([*np.nanmin(xy, 0), *np.nanmax(xy, 0)], np.float32)
+
+
+def _camera(motion: array.array) -> CameraMotion:
+    if not motion:
+        return CameraMotion.unmeasured(0)
+    a = np.frombuffer(motion, np.float64).reshape(-1, 4)
+    return CameraMotion(
+        dx=a[:, 0].astype(np.float32),
+        dy=a[:, 1].astype(np.float32),
+        scale=a[:, 2].astype(np.float32),
+        inliers=a[:, 3].astype(np.int32),
+    )
 
 
 def _count_people(found: list, frame, job: _Job) -> int:
@@ -519,6 +553,7 @@ def _join_spans(spans: list[_Span | BaseException]) -> _Span:
         raise spans[0]
     rows: list[tuple[int, float]] = []
     people: list[Detections] = []
+    cameras: list[CameraMotion] = []
     rejected: dict[str, int] = {}
     decode_error = None
     vfr = False
@@ -528,6 +563,7 @@ def _join_spans(spans: list[_Span | BaseException]) -> _Span:
             decode_error = str(span)
             break
         people.append(span.people.shift(len(rows)))
+        cameras.append(span.camera or CameraMotion.unmeasured(len(span.rows)))
         rows.extend(span.rows)
         for why, n in span.rejected.items():
             rejected[why] = rejected.get(why, 0) + n
@@ -536,7 +572,15 @@ def _join_spans(spans: list[_Span | BaseException]) -> _Span:
         if span.decode_error is not None:
             decode_error = span.decode_error
             break
-    return _Span(rows, Detections.concat(people), rejected, decode_error, vfr, most)
+    return _Span(
+        rows,
+        Detections.concat(people),
+        rejected,
+        decode_error,
+        vfr,
+        most,
+        CameraMotion.concat(cameras),
+    )
 
 
 def worker_context() -> multiprocessing.context.BaseContext:

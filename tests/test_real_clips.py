@@ -88,3 +88,26 @@ def test_start_inside_a_clip_whose_keyframes_are_not_clean_entry_points():
     expected = [f for f in frames if f[1] >= 7.0]
     assert [f[:2] for f in later] == [f[:2] for f in expected]
     assert np.array_equal(later[0][2], expected[0][2])
+
+
+#: Treadmill or overground, from LABELS.json (``treadmill``) or its camera notes.
+CAMERA_TRUTH = [
+    ("treadmill_side_male.mp4", True),  # static camera
+    ("treadmill_side_portrait_hoodie.mp4", True),  # static phone, a little drift
+    ("tracking_side_road_man.mp4", False),  # camera travels alongside, runner centred
+    ("handheld_track_drills.mp4", False),  # handheld phone panning to follow
+    ("grass_side_female_lowres.mp4", False),  # static camera, runner crosses
+]
+
+
+@pytest.mark.parametrize(("clip", "treadmill"), CAMERA_TRUTH)
+def test_treadmill_or_overground_with_the_camera_taken_out(clip, treadmill):
+    """A runner the camera follows stays in place on screen, like on a treadmill;
+    the background's measured motion tells them apart. One person is looked for:
+    which person is the runner is not what this checks."""
+    from formcheck.analysis import analyze_run
+
+    label = _labels()[clip]
+    assert label.get("treadmill", treadmill) == treadmill
+    analysis = analyze_run(track_poses(CLIPS / clip, num_poses=1))
+    assert analysis.view.treadmill is treadmill, analysis.view.reasons

@@ -72,7 +72,9 @@ class BodyMeasures:
         width_trunk: median (shoulder width + hip width) / 2 / trunk length.
         front_score: > 0 front-facing, < 0 seen from behind (trunk lengths); NaN if
             unknown.
-        travel_ll: 5th-95th percentile range of hip-centre x, leg lengths.
+        travel_ll: 5th-95th percentile range of hip-centre x, leg lengths: over the
+            ground (the camera's pan taken out) when the camera path is known, else on
+            screen.
         scale_change: log of the 95th/5th percentile body size ratio.
         swing_ll: 10th-90th percentile range of ankle separation, leg lengths.
         cadence_spm: steps per minute from ankle-separation peaks (NaN if unmeasured).
@@ -81,6 +83,8 @@ class BodyMeasures:
         elbow_deg: median elbow interior angle.
         bounce_ll: vertical hip oscillation after removing a 1 s running median
             (5th-95th percentile range), leg lengths; NaN if under ~1 s of data.
+        camera_pan_ll: how far the camera panned over the clip (range of its
+            horizontal path), leg lengths; NaN when the camera path is unknown.
     """
 
     n_detected: int
@@ -97,6 +101,7 @@ class BodyMeasures:
     knee_min_deg: float
     elbow_deg: float
     bounce_ll: float
+    camera_pan_ll: float = float("nan")
 
 
 def _angle(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -181,6 +186,7 @@ def body_measures(
     time_s: np.ndarray,
     th: ViewThresholds = DEFAULT.view,
     z: np.ndarray | None = None,
+    camera_x: np.ndarray | None = None,
 ) -> BodyMeasures:
     """Compute :class:`BodyMeasures` from landmark arrays.
 
@@ -190,6 +196,8 @@ def body_measures(
         time_s: ``(n,)`` seconds, increasing.
         th: view thresholds.
         z: optional ``(n, 33)`` MediaPipe relative depth (smaller = nearer).
+        camera_x: optional ``(n,)`` camera path (:mod:`formcheck.gait.scene`), pixels:
+            the hips' travel is then measured over the ground, not on screen.
     """
     n = len(xy)
     det = np.isfinite(xy[:, [L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_SHOULDER], 0]).all(1)
@@ -201,7 +209,8 @@ def body_measures(
         return BodyMeasures(
             0, 0.0, 0.0, span, nan, nan, nan, nan, nan, nan, 0, nan, nan, nan
         )
-    xy = np.asarray(xy, np.float64)
+    # float32 input stays float32: no clip-long float64 copy (see pose.select).
+    xy = np.asarray(xy, np.result_type(xy, np.float32))
     shoulder = (xy[:, L.LEFT_SHOULDER] + xy[:, L.RIGHT_SHOULDER]) / 2
     hip = (xy[:, L.LEFT_HIP] + xy[:, L.RIGHT_HIP]) / 2
     trunk = np.linalg.norm(shoulder - hip, axis=-1)
@@ -239,7 +248,12 @@ def body_measures(
             _angle(xy[:, L.RIGHT_SHOULDER], xy[:, L.RIGHT_ELBOW], xy[:, L.RIGHT_WRIST]),
         ]
     )
-    hip_x = hip[:, 0] / leg
+    pan = nan
+    if camera_x is not None and np.isfinite(camera_x).all():
+        hip_x = (hip[:, 0] - camera_x) / leg
+        pan = _nanpct(camera_x / leg, 100) - _nanpct(camera_x / leg, 0)
+    else:
+        hip_x = hip[:, 0] / leg
     return BodyMeasures(
         n_detected=int(det.sum()),
         fraction_detected=float(det.mean()) if n else 0.0,
@@ -255,6 +269,7 @@ def body_measures(
         knee_min_deg=_nanpct(knee, 5),
         elbow_deg=_nanpct(elbow, 50),
         bounce_ll=_bounce(hip[:, 1] / leg, np.asarray(time_s, np.float64)),
+        camera_pan_ll=pan,
     )
 
 
@@ -272,7 +287,8 @@ def infer_facing(
         ``(facing, agreement, reason)``; ``facing`` is None when the votes are too
         few or split (front/rear view, or a person who turns around).
     """
-    xy = np.asarray(xy, np.float64)
+    # float32 input stays float32: no clip-long float64 copy (see pose.select).
+    xy = np.asarray(xy, np.result_type(xy, np.float32))
     shoulder = (xy[:, L.LEFT_SHOULDER] + xy[:, L.RIGHT_SHOULDER]) / 2
     hip = (xy[:, L.LEFT_HIP] + xy[:, L.RIGHT_HIP]) / 2
     trunk = np.linalg.norm(shoulder - hip, axis=-1)
@@ -399,11 +415,21 @@ def _looks_slowed(votes: list[tuple[float, str]]) -> bool:
 def _treadmill(m: BodyMeasures, th: ViewThresholds) -> tuple[bool | None, float, str]:
     if not (np.isfinite(m.travel_ll) and np.isfinite(m.scale_change)):
         return None, 0.0, "treadmill: unknown"
+    panned = np.isfinite(m.camera_pan_ll) and (
+        m.camera_pan_ll >= th.treadmill_max_travel_ll
+    )
     if m.travel_ll >= th.treadmill_max_travel_ll:
+        how = (
+            f"the camera pans with the runner ({m.camera_pan_ll:.1f} leg lengths of "
+            "background went by) and "
+            if panned
+            else ""
+        )
         return (
             False,
             1.0,
-            f"overground: hips travel {m.travel_ll:.1f} leg lengths across",
+            f"overground: {how}hips travel {m.travel_ll:.1f} leg lengths over the "
+            "ground",
         )
     if m.scale_change >= th.treadmill_max_scale_change:
         return (
@@ -414,13 +440,21 @@ def _treadmill(m: BodyMeasures, th: ViewThresholds) -> tuple[bool | None, float,
                 "(toward/away from the camera)"
             ),
         )
+    if np.isfinite(m.camera_pan_ll):
+        # The background was tracked: the runner really stays in one place.
+        return (
+            True,
+            0.9,
+            f"treadmill: hips stay within {m.travel_ll:.1f} leg lengths over the "
+            f"ground (camera moved {m.camera_pan_ll:.1f} leg lengths)",
+        )
     return (
         True,
         0.6,
         (
-            f"in place (hips within {m.travel_ll:.1f} leg lengths): treadmill, or a camera "
-            "panning with an overground runner (indistinguishable from landmarks; "
-            "override with treadmill=False)"
+            f"in place (hips within {m.travel_ll:.1f} leg lengths on screen): treadmill, "
+            "or a camera panning with an overground runner (the background gave too "
+            "little to measure the camera's motion; override with --overground)"
         ),
     )
 
@@ -437,6 +471,7 @@ def classify_view(
     kind: ViewKind | None = None,
     facing: Facing | None = None,
     treadmill: bool | None = None,
+    camera_x: np.ndarray | None = None,
 ) -> View:
     """Classify view, facing, treadmill and activity of one person's landmarks.
 
@@ -450,6 +485,9 @@ def classify_view(
         z: optional ``(n, 33)`` MediaPipe depth; sharpens front vs rear.
         kind, facing, treadmill: user overrides; an overridden value is used as given
             and says so in ``reasons``.
+        camera_x: ``(n,)`` the camera's horizontal path in pixels
+            (:func:`formcheck.gait.scene.camera_path`), NaN or None if unknown: a
+            runner the camera follows is then overground, not on a treadmill.
 
     Returns:
         The :class:`~formcheck.gait.types.View`.
@@ -464,7 +502,7 @@ def classify_view(
     del width, height
     th = thresholds
     n = len(xy)
-    m = body_measures(xy, visibility, time_s, th, z)
+    m = body_measures(xy, visibility, time_s, th, z, camera_x)
     reasons: list[str] = []
     if m.n_detected == 0:
         activity, act_conf, why = _activity(m, "unknown", n, th)

@@ -146,11 +146,17 @@ class DetectionBuffer:
         return self._n
 
     def freeze(self) -> Detections:
-        """The detections so far, as a validated record (copies, trimmed)."""
+        """The detections so far, as a validated record; empties the buffer (its
+        blocks are released while they are joined, so the clip is never held
+        twice)."""
         blocks = self._blocks or [self._new_block()]
-        return Detections(
-            **{k: _joined([b[k] for b in blocks], self._n) for k in blocks[0]}
-        )
+        joined = {}
+        for k in list(blocks[0]):
+            joined[k] = _joined([b[k] for b in blocks], self._n)
+            for b in blocks:  # each field's blocks go as soon as it is joined
+                del b[k]
+        self._blocks, self._n = [], 0
+        return Detections(**joined)
 
 
 def _joined(parts: list[np.ndarray], n: int) -> np.ndarray:
@@ -199,7 +205,8 @@ def geometry(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     The box spans all 33 landmarks (x0, y0, x1, y1); the hip centre falls back to the
     box centre when the hips are missing.
     """
-    xy = np.asarray(xy, np.float64)
+    # float32 input stays float32 (pixels need no more): no clip-long float64 copy.
+    xy = np.asarray(xy, np.result_type(xy, np.float32))
     if len(xy) == 0:
         return np.zeros((0, 2)), np.zeros(0), np.zeros((0, 4))
     with np.errstate(invalid="ignore"):
