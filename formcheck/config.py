@@ -285,6 +285,7 @@ class SelectThresholds(_Section):
     #: Larger size over smaller, so 1 (same size) is the least a link can allow.
     link_max_size_ratio: float = _limits(1.0)
     min_track_s: float
+    activity_min_share: float = _fraction()
 
 
 @dataclass(frozen=True)

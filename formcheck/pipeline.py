@@ -291,7 +291,7 @@ def _split(
 def _track_parts(
     job: _Job, parts: list[tuple], progress: ProgressFn | None, expected: int
 ) -> _Span:
-    if len(parts) > 1:
+    if len(parts) > 1 and _workers_can_start():
         try:
             return _track_parallel(job, parts, progress, expected)
         except PoseError:
@@ -301,6 +301,17 @@ def _track_parts(
     return _track_span(
         job, job.start_s, job.end_s, progress=progress, expected=expected
     )
+
+
+def _workers_can_start() -> bool:
+    """Whether worker processes can re-create the caller's ``__main__``.
+
+    A worker started by forkserver or spawn re-runs the main script; a script piped
+    to ``python -`` has the non-file ``<stdin>`` as its main, so every worker would
+    die printing a traceback before the fallback. Such callers track in-process.
+    """
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+    return main_file is None or os.path.exists(main_file)
 
 
 def _track_span(

@@ -183,3 +183,25 @@ def test_a_clip_is_cut_into_spans_only_when_long_enough():
     assert _split(info, None, None, 2, 2) == [(None, None)]  # stride: one pass
     short = 1.5 * MIN_PART_S
     assert _split(info, None, short, 1, 4) == [(None, short)]
+
+
+@pytest.mark.slow
+def test_a_script_piped_to_python_tracks_without_worker_tracebacks():
+    """``python -`` (a notebook-like caller): workers could not re-run ``<stdin>``
+    and printed tracebacks before the in-process fallback; now it tracks in-process
+    from the start."""
+    import subprocess
+    import sys
+
+    code = (
+        "from formcheck.pipeline import track_poses\n"
+        f"run = track_poses({str(SAMPLES / 'good_form.mp4')!r}, end_s=4.5, workers=2)\n"
+        "print(len(run.track), run.track.detected.mean())\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-"], input=code, capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    n, rate = proc.stdout.split()
+    assert int(n) > 100 and float(rate) > 0.9

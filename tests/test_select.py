@@ -252,3 +252,17 @@ def test_standing_clip_keeps_the_subject_not_the_operator():
     # The subject stands in the middle of the frame (x ~ 510 of 1088 px); the
     # operator is at the left edge (x ~ 200).
     assert np.all(np.abs(hip_x - 510) < 60)
+
+
+def test_a_short_running_fragment_does_not_beat_a_long_track():
+    """A few frames split off the runner's track (a duplicate skeleton near the end
+    of a clip) are judged on a step or two; a slow-motion runner's long track may be
+    judged "walking". The long track is kept: activity only decides between tracks
+    of comparable length (``activity_min_share``)."""
+    n = 300
+    long_walker = person(n - 30, activity="walking", x0=400.0, facing="left")
+    fragment = person(30, x0=100.0, y0=300.0, height=260.0)  # 1 s
+    det = detections([(0, long_walker), (n - 30, fragment)], n)
+    sel = select_runner(det, times(n))
+    assert sel.tracks[0].activity == "walking"
+    assert len(chosen_rows(det, sel)) == n - 30

@@ -424,8 +424,16 @@ def select_runner(
         summaries.append(
             TrackSummary(int(tid), len(members), seen, activity, conf, bool(eligible))
         )
+    # Activity decides between tracks of comparable length only: a short fragment's
+    # activity is judged on a step or two, and must not outrank the long track.
+    longest = max((s.seen_s for s in summaries if s.eligible), default=0.0)
     summaries.sort(
-        key=lambda s: (s.eligible, _ACTIVITY_RANK[s.activity], s.seen_s * s.confidence),
+        key=lambda s: (
+            s.eligible,
+            s.seen_s >= th.activity_min_share * longest,
+            _ACTIVITY_RANK[s.activity],
+            s.seen_s * s.confidence,
+        ),
         reverse=True,
     )
     best = summaries[0]
