@@ -20,9 +20,10 @@ from formcheck.config import Thresholds
 from formcheck.gait.clean import clean_track
 from formcheck.gait.events import cadence_spm, detect_events
 from formcheck.gait.events_frontal import detect_frontal_events
-from formcheck.gait.scene import camera_path
+from formcheck.gait.scene import camera_path, steadied
 from formcheck.gait.types import CleanTrack, GaitEvent, View
 from formcheck.gait.view import classify_view
+from formcheck.metrics.registry import CLOCKED_UNITS, METRICS
 from formcheck.metrics.steps import (
     StepRecord,
     clip_series,
@@ -64,6 +65,9 @@ class Analysis:
             user, 1 = real time). ``run.track``, ``clean``, ``events``, ``steps``
             and every time in the report are real time; the video's own clock is
             :meth:`video_time_s`.
+        slowmo_estimated: ``slowmo`` was not given but guessed from a running
+            body's slow steps (:func:`analyze_run`); the summary then withholds
+            every number measured in time.
     """
 
     run: PoseRun
@@ -76,6 +80,7 @@ class Analysis:
     runner_height_cm: float | None = None
     notes: list[str] = field(default_factory=list)
     slowmo: float = 1.0
+    slowmo_estimated: bool = False
 
     def video_time_s(self, time_s):
         """The video's own timestamp of a real time (seconds; scalar or array)."""
@@ -92,10 +97,59 @@ def analyze_run(
     """Measure a pose run: view, events, per-step and summary metrics.
 
     With ``overrides.slowmo`` the track's timestamps are put in real time first, so
-    every stage (filters, event windows, cadence) sees real running."""
+    every stage (filters, event windows, cadence) sees real running. Without it, a
+    clip whose body runs (every clock-free cue) at a cadence no runner has is taken
+    to play in slow motion: it is measured on a clock slowed by the factor a typical
+    cadence implies (``[view] typical_run_cadence_spm``), so steps and contacts are
+    found, and every number that depends on the clock is withheld, since the factor
+    is only a guess."""
     slowmo = float(overrides.slowmo)
     if not (math.isfinite(slowmo) and slowmo > 0):
         raise ValueError(f"slowmo must be a positive number, not {slowmo!r}")
+    analysis = _measure(run, thresholds, overrides, runner_height_cm, slowmo)
+    slowed = analysis.view.slowed_cadence_spm
+    if slowmo != 1.0 or not slowed:
+        return analysis
+    typical = thresholds.view.typical_run_cadence_spm
+    guess = typical / slowed
+    found = _measure(run, thresholds, overrides, runner_height_cm, guess)
+    # The feet's contacts time the steps far better than the separation peaks the
+    # first guess came from: the factor that puts them at the typical cadence.
+    measured = cadence_spm(found.events) if found.events else math.nan
+    if math.isfinite(measured) and measured > 0:
+        better = guess * typical / measured
+        if abs(better / guess - 1.0) > 0.02:
+            guess = better
+            found = _measure(run, thresholds, overrides, runner_height_cm, guess)
+    # The view as seen on the video's clock (it says why slow motion is suspected),
+    # with what the slowed clock adds: treadmill or not, steps.
+    view = dataclasses.replace(
+        found.view,
+        activity="running",
+        slowed_cadence_spm=slowed,
+        reasons=analysis.view.reasons,
+    )
+    summary = dict(found.summary)
+    summary["metrics"] = _withhold_clocked(
+        found.summary["metrics"],
+        f"the clip seems to play in slow motion (about {guess:.1f}x); give the "
+        "factor (--slowmo) to measure times",
+    )
+    summary["cadence_spm"] = None
+    notes = _capture_notes(run, found.clean, view, found.events, guess, estimated=True)
+    return dataclasses.replace(
+        found, view=view, summary=summary, notes=notes, slowmo_estimated=True
+    )
+
+
+def _measure(
+    run: PoseRun,
+    thresholds: Thresholds,
+    overrides: ViewOverrides,
+    runner_height_cm: float | None,
+    slowmo: float,
+) -> Analysis:
+    """The measurement chain with the video's clock slowed by ``slowmo``."""
     if slowmo != 1.0:
         real = dataclasses.replace(run.track, time_s=run.track.time_s / slowmo)
         run = dataclasses.replace(run, track=real)
@@ -120,7 +174,8 @@ def analyze_run(
     elif view.kind in ("rear", "front"):
         events = detect_frontal_events(clean, view)
     else:
-        events = detect_events(clean, view, thresholds)
+        steady = dataclasses.replace(clean, xy=steadied(clean.xy, path))
+        events = detect_events(steady, view, thresholds)
     steps = step_records(
         clean.xy, clean.time_s, events, view, runner_height_cm=runner_height_cm
     )
@@ -149,6 +204,19 @@ def analyze_run(
     )
 
 
+def _withhold_clocked(metrics: dict, why: str) -> dict:
+    """``metrics`` with every value measured in time (seconds, steps per minute)
+    replaced by the reason it is withheld."""
+    return {
+        name: (
+            {"value": None, "omitted": why}
+            if name in METRICS and METRICS[name].unit in CLOCKED_UNITS
+            else entry
+        )
+        for name, entry in metrics.items()
+    }
+
+
 def _frames_in(seconds: float, clean: CleanTrack) -> int:
     """How many analysed frames span ``seconds`` (at least 1)."""
     if len(clean) < 2:
@@ -175,29 +243,46 @@ def analyze_video(
     )
 
 
-#: A typical running cadence (steps/min), only to suggest a slow-motion factor.
-TYPICAL_RUN_CADENCE_SPM = 170.0
+#: Frame rates phones capture slow motion at (PAL regions use 50/100/200).
+SLOWMO_CAPTURE_FPS = (50.0, 60.0, 100.0, 120.0, 200.0, 240.0, 480.0, 960.0)
+
+
+def _likely_factor(estimate: float, fps: float) -> str:
+    """The slow-motion factor to suggest: a phone's capture rate over the file's
+    frame rate when one is within 20 % of ``estimate``, else ``estimate`` itself."""
+    if fps > 0:
+        factors = [c / fps for c in SLOWMO_CAPTURE_FPS if c / fps > 1.2]
+        near = min(factors, key=lambda f: abs(math.log(f / estimate)), default=None)
+        if near is not None and abs(near / estimate - 1) <= 0.2:
+            return f"{near:.3g}"
+    return f"{estimate:.1f}"
 
 
 def _capture_notes(
-    run: PoseRun, clean: CleanTrack, view: View, events, slowmo: float = 1.0
+    run: PoseRun,
+    clean: CleanTrack,
+    view: View,
+    events,
+    slowmo: float = 1.0,
+    estimated: bool = False,
 ) -> list[str]:
     """Plain-language notes on what limits this clip's measurements."""
     notes = []
-    if slowmo != 1.0:
+    if estimated:
+        notes.append(
+            "The body moves like a runner's (the hips lowest at mid-stance, a bent "
+            f"swing knee, bent elbows) but at only {view.slowed_cadence_spm:.0f} "
+            "steps per minute on the video's clock, which no runner runs: the clip "
+            f"plays in slow motion, about {slowmo:.1f}x if the runner's cadence is "
+            "typical. Steps, posture and foot strike are measured; cadence, contact "
+            "and flight times are not, as they depend on the exact factor. If you "
+            f"know it, analyse the clip again with --slowmo (e.g. --slowmo "
+            f"{_likely_factor(slowmo, run.video.fps)})."
+        )
+    elif slowmo != 1.0:
         notes.append(
             f"Slow motion ({slowmo:g}x, as given): times, cadence and contact times "
             "are in real time; the video itself plays slower."
-        )
-    if view.slowed_cadence_spm:
-        guess = TYPICAL_RUN_CADENCE_SPM / view.slowed_cadence_spm
-        notes.append(
-            f"The body moves like a runner's (bent swing knee, bent elbows) but at "
-            f"only {view.slowed_cadence_spm:.0f} steps per minute in the video's "
-            "time, which no runner runs: the clip most likely plays in slow motion. "
-            f"If so, analyse it again with --slowmo (a typical running cadence "
-            f"would make it about {guess:.1f}x); until then it is treated as walking "
-            "and running metrics are not reported."
         )
     track = run.track
     if len(track) and not track.detected.any():
@@ -222,7 +307,7 @@ def _capture_notes(
             f"{'running' if view.activity == 'running' else 'moving'} for longest "
             "and ignored the others. Film the runner alone for the best results."
         )
-    if view.activity in ("walking", "standing") and not view.slowed_cadence_spm:
+    if view.activity in ("walking", "standing"):
         notes.append(
             f"This looks like {view.activity}, not running: running metrics are "
             "not reported."
@@ -239,7 +324,7 @@ def _capture_notes(
             "of steady running for reliable numbers."
         )
     fps = run.video.fps * slowmo  # frames per second of real time
-    if fps and fps < 50:
+    if fps and fps < 50 and not estimated:
         notes.append(
             f"{fps:.0f} fps: contact times are only as precise as one "
             f"frame ({1000 / fps:.0f} ms); 60 fps or more is better."

@@ -232,6 +232,7 @@ class EventThresholds(_Section):
 
     contact_height_ll: float
     ground_quantile: float = _fraction()
+    ground_window_s: float = _positive()
     ground_band_ll: float
     min_contact_s: float
     max_contact_s: float = _positive(at_least="min_contact_s")
@@ -265,6 +266,9 @@ class ViewThresholds(_Section):
     run_max_knee_deg: float = _limits(0.0, 180.0)
     run_max_elbow_deg: float = _limits(0.0, 180.0)
     run_min_vote_share: float = _fraction()
+    run_min_phase: float = _fraction()
+    slowed_max_cadence_spm: float = _positive()
+    typical_run_cadence_spm: float = _positive()
     gait_max_bounce_ll: float = _positive()
 
 

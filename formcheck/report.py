@@ -62,9 +62,12 @@ def build_report(analysis: Analysis) -> dict:
             "reasons": list(view.reasons),
         },
         "runner_height_cm": analysis.runner_height_cm,
-        # Every time in this record is real time: the video's timestamps divided by
-        # slowmo (1 unless the user said the clip plays in slow motion).
-        "playback": {"slowmo": analysis.slowmo},
+        # Every time in this record is the video's timestamp divided by slowmo (1
+        # unless the user said the clip plays in slow motion, or it was estimated).
+        "playback": {
+            "slowmo": analysis.slowmo,
+            "estimated": analysis.slowmo_estimated,
+        },
         "landmark_names": list(LANDMARK_NAMES),
         "metric_definitions": {
             name: {

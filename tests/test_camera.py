@@ -114,15 +114,16 @@ def test_a_runner_the_camera_follows_is_overground(pan_px_per_frame, treadmill):
 @pytest.mark.slow
 @pytest.mark.parametrize("facing", ["right", "left"])
 def test_rendered_runner_followed_by_a_panning_camera_is_overground(tmp_path, facing):
-    """MediaPipe + the camera tracker on a rendered overground runner whom the
-    camera follows (sparse background: posts and kerb marks)."""
+    """MediaPipe + the camera tracker on a rendered overground runner whom a phone
+    follows with lag and overshoot, past a textured street."""
     import subprocess
     import sys
 
     clip = tmp_path / "pan.mp4"
     subprocess.run(
         [sys.executable, "-m", "formcheck", "synth", str(clip), "--overground"]
-        + ["--facing", facing, "--duration", "4"],
+        + ["--facing", facing, "--duration", "4", "--camera", "follow"]
+        + ["--background", "textured"],
         check=True,
         capture_output=True,
     )

@@ -175,12 +175,15 @@ def rendered_runner(tmp_path_factory, facing: str):
 def test_events_on_rendered_runner_through_mediapipe(tmp_path_factory, facing):
     track, truth = rendered_runner(tmp_path_factory, facing)
     events = detect_events(clean_track(track), side(facing))
-    # Measured: 90 % / 76 % of IC+TO within +-1 frame (left / right), 95 % / 86 %
-    # within +-2, 95 % / 90 % within +-3; cadence -0.4 % / +0.3 %. The target (95 %
-    # within +-1 frame) is not met: MediaPipe's feet reach the ground ~30 ms early on
-    # this runner (see docs/validation.md). The bounds leave a margin.
-    assert found_fraction(events, truth, track, 30.0, tol_frames=1) >= 0.65
-    assert found_fraction(events, truth, track, 30.0, tol_frames=3) >= 0.85
+    # Measured since landings are also timed by the foot stopping over the ground
+    # (right-facing: 62 % of IC+TO within +-1 frame, was 67 %; 95 % within +-3, was
+    # 90 %; cadence +0.0 %, was -1.0 %): the rendered foot comes down tangentially,
+    # so neither cue has a sharp corner here, unlike real feet (the labelled real
+    # clips went from 0/30 and 32/39 to 29/30 and 38/39 within +-2 frames). The
+    # target (95 % within +-1 frame) is not met (see docs/validation.md). The bounds
+    # leave a margin.
+    assert found_fraction(events, truth, track, 30.0, tol_frames=1) >= 0.55
+    assert found_fraction(events, truth, track, 30.0, tol_frames=3) >= 0.88
     cad = cadence_spm(events)
     assert abs(cad - 172) / 172 < 0.015
 
@@ -261,3 +264,36 @@ def test_contacts_one_after_the_other_are_not_duplicates():
     assert _dedupe(late_landing, 0.2) == late_landing
     same = [_Contact("left", 1.00, 1.25), _Contact("left", 1.05, 1.20)]
     assert _dedupe(same, 0.2) == [same[0]]
+
+
+@pytest.mark.parametrize("drift_ll", [0.6, -0.6])
+def test_contacts_follow_a_ground_that_moves_in_the_picture(drift_ll):
+    """A camera alongside a road runner sees the ground line climb or sink in the
+    image (the road's grade, the car's pitch): on a real tracking shot it rose 0.6
+    leg lengths within 3 s of video. Exact landmarks shifted that way, with a zoom
+    of 15 % over the clip: every contact is still found within a frame (a single
+    image level for the clip, the earlier method, puts half of them in the air)."""
+    track, truth = synth_track(fps=30.0, duration_s=4.0, treadmill=False)
+    t = track.time_s
+    leg = truth["leg_length_px"]
+    shift = drift_ll * leg * t / t[-1]
+    zoom = 1.0 + 0.15 * t / t[-1]
+    centre = np.array([track.width / 2, track.height / 2])
+    track.xy[:] = (track.xy - centre) * zoom[:, None, None] + centre
+    track.xy[:, :, 1] += shift[:, None]
+    events = detect_events(clean_track(track), side("right", treadmill=False))
+    assert found_fraction(events, truth, track, 30.0) >= 0.95
+
+
+def test_steadied_takes_the_cameras_vertical_shake_out():
+    from formcheck.gait.scene import CameraPath, steadied
+
+    xy = np.zeros((4, 33, 2))
+    offset = np.array([[0.0, 0.0], [5.0, 2.0], [9.0, -3.0], [12.0, 1.5]])
+    shaken = xy + offset[:, None, :]
+    out = steadied(shaken, CameraPath(offset, 1.0))
+    assert np.allclose(out[..., 1], 0.0)
+    # Horizontal motion stays: footprints are measured relative to the hips.
+    assert np.allclose(out[..., 0], shaken[..., 0])
+    unknown = CameraPath(np.full((4, 2), np.nan), 0.0)
+    assert steadied(shaken, unknown) is shaken

@@ -47,13 +47,16 @@ def make_person(
     height: float = 300.0,
     travel_px_s: float = 0.0,
     scale_per_s: float = 0.0,
+    bounce_px: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """A stick figure: ``(xy (n,33,2), visibility (n,33), z (n,33), time_s (n,))``.
 
     Side view: hips and shoulders overlap, the nose and toes point to ``facing``.
     Front/rear: shoulders 0.24 and hips 0.12 body heights wide, the runner's left
     shoulder on the image right (front) or left (rear), the nose nearer (front) or
-    farther (rear) than the shoulders in ``z``.
+    farther (rear) than the shoulders in ``z``. ``bounce_px`` moves the figure up
+    and down twice a stride, as each gait does: a runner is lowest with the feet
+    together (mid-stance), a walker highest.
     """
     amp, knee_flex, elbow = GAITS[activity]
     cadence = cadence_spm or {"running": 170.0, "walking": 110.0}.get(activity, 0.0)
@@ -62,9 +65,11 @@ def make_person(
     xy = np.zeros((n, 33, 2))
     z = np.zeros((n, 33))
     f = 1.0 if facing == "right" else -1.0
+    sign = 1.0 if activity == "running" else -1.0  # image y grows downward
     for i in range(n):
         h = height * np.exp(scale_per_s * t[i])
-        hip = np.array([x0 + travel_px_s * t[i], y0])
+        bob = sign * bounce_px * np.cos(2 * phase[i])
+        hip = np.array([x0 + travel_px_s * t[i], y0 + bob])
         leg, trunk = 0.5 * h, 0.3 * h
         wide = view in ("front", "rear")
         # Front: runner's left on the image right.
@@ -180,6 +185,34 @@ def test_fast_walker_with_straight_arms_is_not_running():
     # Cadence alone (weight 2) against knee and elbow (1 + 1) is not a clear majority.
     v = _view(activity="walking", cadence_spm=150.0)
     assert v.activity == "walking"
+
+
+@pytest.mark.parametrize(("activity", "sign"), [("running", 1), ("walking", -1)])
+def test_bounce_phase_tells_the_gaits_apart_without_a_clock(activity, sign):
+    xy, vis, z, t = make_person(activity=activity, bounce_px=8.0, n=150)
+    for stretch in (1.0, 4.0):  # real time and 4x slow motion alike
+        m = body_measures(xy, vis, t * stretch, TH, z)
+        assert sign * m.bounce_phase > 0.4  # measured: +0.53 running, -0.50 walking
+
+
+def test_slow_motion_runner_is_running_and_flagged_as_slowed():
+    xy, vis, z, t = make_person(bounce_px=8.0, n=200)
+    v = classify_view(xy, vis, t * 4, 640, 480, TH, z=z)
+    assert v.activity == "running", v.reasons
+    assert v.slowed_cadence_spm == pytest.approx(170 / 4, rel=0.1)
+
+
+def test_slow_jog_with_running_kinematics_is_running_in_real_time():
+    # 130 steps/min is below the cadence cue's 140 but no slow motion: the bounce,
+    # swing knee and elbows decide.
+    v = _view(bounce_px=8.0, cadence_spm=130.0, n=200)
+    assert v.activity == "running", v.reasons
+    assert v.slowed_cadence_spm is None
+
+
+def test_walker_bouncing_like_a_walker_is_walking_at_any_cadence():
+    v = _view(activity="walking", bounce_px=8.0, cadence_spm=150.0, n=200)
+    assert v.activity == "walking", v.reasons
 
 
 def test_no_person_gives_none_and_unknown_view():

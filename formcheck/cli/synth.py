@@ -67,6 +67,38 @@ def synth(
         float, typer.Option(help="Gaussian pixel noise sigma (0-255).")
     ] = 0.0,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    background: Annotated[
+        str,
+        typer.Option(
+            help="plain (a wall, few features) or textured (a street with corners "
+            "a camera tracker can follow)."
+        ),
+    ] = "plain",
+    camera: Annotated[
+        str,
+        typer.Option(
+            help="auto (treadmill: static; overground: locked, or static with "
+            "--static-camera), static, locked (the hips stay centred) or follow "
+            "(overground: pans after the runner with lag and overshoot)."
+        ),
+    ] = "auto",
+    zoom: Annotated[
+        float, typer.Option(help="Zoom per second (0.05: 5 %/s in; negative: out).")
+    ] = 0.0,
+    shake: Annotated[
+        float, typer.Option(help="Handheld shake, px RMS (smooth, 1-8 Hz).")
+    ] = 0.0,
+    roll: Annotated[float, typer.Option(help="Slow camera roll, peak degrees.")] = 0.0,
+    tilt: Annotated[
+        float, typer.Option(help="Slow vertical drift of the aim, peak px.")
+    ] = 0.0,
+    slowmo: Annotated[
+        float,
+        typer.Option(
+            help="Slow motion: capture at fps x slowmo per real second, write at "
+            "--fps (the file plays slowmo times slower; --duration is real time)."
+        ),
+    ] = 1.0,
 ) -> None:
     """Render a side-view runner with known kinematics and write its ground truth."""
     if preset not in PRESETS:
@@ -100,10 +132,18 @@ def synth(
             runner_height_frac=runner_height,
             noise_sigma=noise,
             seed=seed,
+            background=background,
+            camera=camera,
+            zoom_per_s=zoom,
+            shake_px=shake,
+            roll_deg=roll,
+            tilt_px=tilt,
+            slowmo=slowmo,
         )
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
     clip = write_clip(out, runner, scene)
+    slow = f", {scene.slowmo:g}x slow motion" if scene.slowmo > 1 else ""
     err_console.print(
-        f"wrote {clip.video_path} ({scene.n_frames} frames) and {clip.truth_path}"
+        f"wrote {clip.video_path} ({scene.n_frames} frames{slow}) and {clip.truth_path}"
     )

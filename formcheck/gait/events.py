@@ -5,12 +5,16 @@ leg lengths (``ll``, hip-knee-ankle length measured in the clip), so the method 
 at any frame rate, camera distance and resolution, facing either way.
 
 1. **Foot height** (:func:`foot_heights`). Heel and foot index each get their own
-   ground level per foot (median of their lowest image positions); a foot's height is
+   ground level per foot (median of their lowest positions); a foot's height is
    the lower of its heel and toe heights. This absorbs MediaPipe's constant biases
    (it reads a flat foot as toes-down by 10-15 degrees, and the far foot's contact is
-   higher in a perspective view). Image y grows downward. The ground is a straight
-   line in the image: level, or tilted by a slope fitted to the standing feet (a
-   rolled phone, an inclined treadmill), capped at about 11 degrees.
+   higher in a perspective view). Positions are measured down from the hips' path
+   smoothed over ``ground_window_s``, in local leg lengths, so the ground may move
+   in the picture (a camera following a road runner, a tilt, a zoom); the camera's
+   measured shake is taken out before (:func:`formcheck.gait.scene.steadied`).
+   Image y grows downward. The ground is a straight line in the image: level, or
+   tilted by a slope fitted to the standing feet (a rolled phone, an inclined
+   treadmill), capped at about 11 degrees.
 2. **Ground speed and footprints.** A foot on the ground is carried backward relative
    to the hip at the running speed - by the belt on a treadmill, by the runner's own
    motion overground - so the speed is the median backward hip-relative velocity of
@@ -21,21 +25,26 @@ at any frame rate, camera distance and resolution, facing either way.
 3. **Contact and timing.** Within a footprint, the foot's height is the lower of the
    labelled feet standing near it. The contact is the run of frames below
    ``contact_height_ll``. A threshold crossing fires early at landing and late at
-   take-off, so each event is refined to the *kink* of the height curve: a hinge
+   take-off, so each event is refined to the *kink* of the curve: a hinge
    ``c + a * max(0, t_k - t)**p`` (landing; mirrored for take-off) is fitted to the
    samples within ``hinge_window_s`` of the crossing, ``t_k`` searched at 1/20 frame,
    ``p`` in {1, 1.5, 2} (1: landing with vertical speed, 2: a foot that comes down
-   tangentially). The samples are one fixed set for every candidate ``t_k``: a
+   tangentially). A landing is fitted jointly to the foot's height and to where its
+   centre (between heel and foot index) is over the ground, one hinge time for both,
+   searched back to 40 % of the contact before the crossing: the foot stops moving
+   forward over the ground when it lands, the sharper cue of the two (a heel landing
+   ahead of the body hangs near the ground, and on a 2x slowed tracking shot its
+   height crossed the threshold 3-10 frames after the hand-labelled landing). Take-off
+   is fitted to the height alone (the foot's centre starts forward while the toes
+   are still down). The samples are one fixed set for every candidate ``t_k``: a
    window that slid with ``t_k`` could sit on the flat part alone and fit it
-   perfectly, which dragged the fit toward the contact's middle (the +25 ms IC /
-   -20 ms TO "filter delay" of earlier versions, on exact landmarks at >= 60 fps;
-   now -11..-16 ms IC and +1..+13 ms TO at 30-240 fps). Optionally
+   perfectly, which dragged the fit toward the contact's middle. Optionally
    (``kink_through_filter``) the hinge is passed through the cleaning's zero-phase
-   low-pass before it is compared with the (filtered) data; on exact landmarks it
-   changes the bias by only 2-5 ms, and on MediaPipe's rendered runners it lost 12
-   points of IC within +-1 frame, so it is off by default. This avoids the classic
-   traps too: the ankle is lowest near mid-stance on a treadmill, not at contact, and
-   the foot's most forward point comes *before* contact (late-swing retraction).
+   low-pass before it is compared with the (filtered) data; on MediaPipe's rendered
+   runners it lost 12 points of IC within +-1 frame, so it is off by default. This
+   avoids the classic traps too: the ankle is lowest near mid-stance on a treadmill,
+   not at contact, and the foot's most forward point comes *before* contact
+   (late-swing retraction).
 4. **Feet and plausibility.** Contacts starting within ``min_step_s`` of the previous
    one and overlapping it in time are duplicates (the shorter is dropped). Running
    alternates feet, so within each unbroken run of steps (no step longer than
@@ -50,7 +59,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from formcheck.config import DEFAULT, Thresholds
-from formcheck.gait.clean import effective_cutoff_hz, leg_length_px
+from formcheck.gait.clean import effective_cutoff_hz
 from formcheck.gait.types import CleanTrack, GaitEvent, View
 from formcheck.pose.landmarks import Landmark as L
 
@@ -84,42 +93,122 @@ class _Contact:
 
 
 def foot_heights(
-    clean: CleanTrack, thresholds: Thresholds = DEFAULT, slope: float = 0.0
+    clean: CleanTrack,
+    thresholds: Thresholds = DEFAULT,
+    slope: float = 0.0,
+    scale: np.ndarray | None = None,
 ) -> dict:
     """Height of each foot above the ground, in leg lengths (0 = on the ground).
 
     The heel and the foot index each get their own ground level: the median of their
-    lowest image positions (those above ``ground_quantile`` of their y values). The
-    foot's height is the lower of the two heights. Separate levels absorb
-    MediaPipe's constant biases: it reads a flat foot as toes-down by 10-15 degrees,
-    so on the ground its foot index sits lower in the image than its heel, and a
-    single level for the "lowest point" would put a heel strike in the air. Levels are
-    per foot too, since the far foot's contact is higher in a perspective view. The
+    lowest positions (those above ``ground_quantile`` of their values). The foot's
+    height is the lower of the two heights. Separate levels absorb MediaPipe's
+    constant biases: it reads a flat foot as toes-down by 10-15 degrees, so on the
+    ground its foot index sits lower in the image than its heel, and a single level
+    for the "lowest point" would put a heel strike in the air. Levels are per foot
+    too, since the far foot's contact is higher in a perspective view.
+
+    Positions are measured down from the hips' path smoothed over
+    ``ground_window_s`` (several steps, so the hips' bob averages out), in local leg
+    lengths: the ground moves in the image when the camera follows the runner (a car
+    or a friend alongside on a road that climbs, a phone that tilts or comes
+    nearer), and on a tracking shot of a road runner the feet's ground line rose by
+    0.6 leg lengths within 3 s of video, so one image level for the clip left most
+    contacts in the air. The hips keep their height above the ground on average
+    while running, so the ground follows them. *Limit:* a runner whose hips rise or
+    sink over a few steps (a start from the blocks) shifts the level by as much. The
     ground line is level unless ``slope`` is given (see :func:`_ground_slope`).
 
     Args:
         clean: the clean track.
-        thresholds: uses ``events.ground_quantile``.
+        thresholds: uses ``events.ground_quantile`` and ``events.ground_window_s``.
         slope: the ground line's slope in the image (dy/dx; 0 = level).
+        scale: ``(n,)`` leg length in pixels per frame (:func:`local_leg_length`);
+            computed when not given.
 
     Returns:
         ``{"left": (n,), "right": (n,)}`` arrays (NaN where unknown).
     """
-    q = thresholds.events.ground_quantile
-    scale = leg_length_px(clean.xy)
-    x_ref = float(np.nanmedian(clean.xy[:, :, 0])) if len(clean) else 0.0
+    e = thresholds.events
+    if scale is None:
+        scale = local_leg_length(clean, e.ground_window_s)
+    xy = clean.xy
+    x_ref = float(np.nanmedian(xy[:, :, 0])) if len(clean) else 0.0
+
+    def sloped(lm) -> np.ndarray:
+        return xy[:, lm, 1] - slope * (xy[:, lm, 0] - x_ref)
+
+    hips = 0.5 * (sloped(L.LEFT_HIP) + sloped(L.RIGHT_HIP))
+    hips = _local(hips, clean.time_s, e.ground_window_s, np.mean)
     out = {}
     for foot, (heel, toe, _) in _FEET.items():
         heights = []
         for lm in (heel, toe):
-            y = clean.xy[:, lm, 1] - slope * (clean.xy[:, lm, 0] - x_ref)
-            ok = np.isfinite(y)
-            if ok.sum() < 3 or not np.isfinite(scale):
-                heights.append(np.full(len(y), np.nan))
+            down = (sloped(lm) - hips) / scale  # below the hips, leg lengths
+            ok = np.isfinite(down)
+            if ok.sum() < 3:
+                heights.append(np.full(len(down), np.nan))
                 continue
-            level = float(np.median(y[ok][y[ok] >= np.quantile(y[ok], q)]))
-            heights.append((level - y) / scale)
+            heights.append(_lowest(down[ok], e.ground_quantile) - down)
         out[foot] = np.fmin(heights[0], heights[1])
+    return out
+
+
+def _lowest(y: np.ndarray, q: float) -> float:
+    """Median of the image positions lowest in the picture (above quantile ``q``)."""
+    return float(np.median(y[y >= np.quantile(y, q)]))
+
+
+def local_leg_length(clean: CleanTrack, window_s: float) -> np.ndarray:
+    """``(n,)`` hip-knee-ankle length in pixels, the median of both legs within
+    ``window_s`` around each frame (a zoom or a runner coming nearer changes it)."""
+    xy = clean.xy
+    legs = [
+        np.linalg.norm(xy[:, k] - xy[:, h], axis=-1)
+        + np.linalg.norm(xy[:, a] - xy[:, k], axis=-1)
+        for h, k, a in (
+            (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE),
+            (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE),
+        )
+    ]
+    both = np.concatenate([legs[0][:, None], legs[1][:, None]], axis=1)
+    return _local(both, clean.time_s, window_s, np.median)
+
+
+def _local(values: np.ndarray, t: np.ndarray, window_s: float, stat) -> np.ndarray:
+    """``stat`` of the finite ``values`` within ``window_s`` around each frame.
+
+    ``values`` is ``(n,)`` or ``(n, k)`` (all ``k`` columns pooled). Evaluated every
+    quarter window and interpolated between (a ground line or a leg length changes
+    slowly), held within half a window of the ends; a clip no longer than the window
+    gets one value throughout. NaN where a window holds fewer than 3 finite values.
+    """
+    n = len(t)
+    out = np.full(n, np.nan)
+    if n == 0:
+        return out
+    flat = values.reshape(n, -1)
+    if not np.isfinite(t).all() or t[-1] - t[0] <= window_s:
+        v = flat[np.isfinite(flat)]
+        out[:] = stat(v) if len(v) >= 3 else np.nan
+        return out
+    dt = float(np.median(np.diff(t)))
+    hop = max(1, int(0.25 * window_s / dt)) if dt > 0 else 1
+    # Only where the whole window fits: a one-sided window at the clip's ends is
+    # biased (the hips' bob does not average out), so the values there are held.
+    first = int(np.searchsorted(t, t[0] + window_s / 2))
+    last = int(np.searchsorted(t, t[-1] - window_s / 2, side="right")) - 1
+    centres = np.unique(np.append(np.arange(first, last + 1, hop), last))
+    lo = np.searchsorted(t, t[centres] - window_s / 2, side="left")
+    hi = np.searchsorted(t, t[centres] + window_s / 2, side="right")
+    at = np.full(len(centres), np.nan)
+    for j, (a, b) in enumerate(zip(lo, hi, strict=True)):
+        v = flat[a:b][np.isfinite(flat[a:b])]
+        if len(v) >= 3:
+            at[j] = stat(v)
+    ok = np.isfinite(at)
+    if ok.any():
+        out[:] = np.interp(np.arange(n), centres[ok], at[ok])
     return out
 
 
@@ -137,8 +226,15 @@ def _kink_time(
     landing: bool,
     dt: float,
     sos: np.ndarray | None = None,
+    before: float | None = None,
 ) -> float:
     """Least-squares hinge fit of ``h(t)`` near ``guess``; the hinge time.
+
+    ``h`` is ``(n,)`` or ``(n, k)``: several signals that share the hinge time, each
+    with its own offset and amplitude (the foot's height and its position over the
+    ground). The first column must bend the right way (down to the ground at a
+    landing); the others may bend either way. Candidates lie from ``before`` (default
+    ``window``) ahead of the guess to ``window`` after it.
 
     If ``sos`` is given, ``h`` is a zero-phase filtered signal (``sosfiltfilt`` with
     these sections, as :func:`formcheck.gait.clean.clean_track` does) and the hinge
@@ -147,17 +243,20 @@ def _kink_time(
     """
     from scipy import signal  # lazy: slow to import
 
+    h = h.reshape(len(h), -1)
+    before = window if before is None else before
     # One fixed set of samples for every candidate, so the costs compare: a window
     # that slid with the candidate could sit on the flat part alone and fit perfectly.
     pad = 0.0 if sos is None else 0.15
-    span = np.abs(t - guess) <= window + pad
+    lo, hi = guess - before - window, guess + window
+    span = (t >= lo - pad) & (t <= hi + pad)
     ts = t[span]
-    fit = np.isfinite(h[span]) & (np.abs(ts - guess) <= window)
+    fit = np.isfinite(h[span]).all(axis=1) & (ts >= lo) & (ts <= hi)
     hs = h[span][fit]
     if fit.sum() < 4 or (sos is not None and len(ts) <= 3 * (2 * len(sos) + 1)):
         return guess
     step = max(_KINK_STEP_FRAMES * dt, window / 100)
-    cands = np.arange(guess - window, guess + window + 1e-12, step)
+    cands = np.arange(guess - before, guess + window + 1e-12, step)
     # (K candidates, samples): the hinge's lag after (landing) / before (take-off)
     lag = (cands[:, None] - ts) if landing else (ts - cands[:, None])
     lag = np.maximum(0.0, lag) / window
@@ -169,10 +268,10 @@ def _kink_time(
         if sos is not None:
             g = signal.sosfiltfilt(sos, g, axis=1)
         a = np.concatenate([np.ones((len(cands), int(fit.sum()), 1)), g[:, fit]], -1)
-        coef = np.linalg.pinv(a) @ hs  # least squares for every candidate at once
-        r = hs - np.einsum("kij,kj->ki", a, coef)
-        bends_right = coef[:, 1:].sum(axis=1) > 0
-        costs[bends_right, j] = np.einsum("ki,ki->k", r, r)[bends_right]
+        coef = np.linalg.pinv(a) @ hs  # (K, terms, k): least squares, all at once
+        r = hs - a @ coef
+        bends_right = coef[:, 1:, 0].sum(axis=1) > 0
+        costs[bends_right, j] = np.einsum("kij,kij->k", r, r)[bends_right]
     if not np.isfinite(costs).any():
         return guess
     # The earliest candidate of the lowest cost.
@@ -191,8 +290,8 @@ def _crossing(t: np.ndarray, h: np.ndarray, i: int, thr: float) -> float:
 def _lowest_points(clean: CleanTrack, forward: float, th: Thresholds):
     """Per labelled foot: height (ll) and hip-relative forward position (ll) of the
     foot's lowest point (heel or foot index), and the leg length in pixels."""
-    scale = leg_length_px(clean.xy)
-    heights = foot_heights(clean, th)
+    scale = local_leg_length(clean, th.events.ground_window_s)
+    heights = foot_heights(clean, th, scale=scale)
     hip_x = 0.5 * (clean.xy[:, L.LEFT_HIP, 0] + clean.xy[:, L.RIGHT_HIP, 0])
     rel = {}
     for foot, ankle in (("left", L.LEFT_ANKLE), ("right", L.RIGHT_ANKLE)):
@@ -201,8 +300,20 @@ def _lowest_points(clean: CleanTrack, forward: float, th: Thresholds):
     if np.isfinite(speed):
         slope = _ground_slope(clean, heights, rel, speed, th)
         if slope != 0.0:
-            heights = foot_heights(clean, th, slope)
+            heights = foot_heights(clean, th, slope, scale)
     return heights, rel, scale
+
+
+def _foot_centres(clean: CleanTrack, forward: float, scale: np.ndarray) -> dict:
+    """Per labelled foot: the forward position of the foot's centre (mean of heel
+    and foot index) relative to the hips, in leg lengths (``scale``, pixels)."""
+    hip_x = 0.5 * (clean.xy[:, L.LEFT_HIP, 0] + clean.xy[:, L.RIGHT_HIP, 0])
+    return {
+        foot: forward
+        * (0.5 * (clean.xy[:, heel, 0] + clean.xy[:, toe, 0]) - hip_x)
+        / scale
+        for foot, (heel, toe, _) in _FEET.items()
+    }
 
 
 def _ground_slope(clean: CleanTrack, heights, rel, speed: float, th: Thresholds):
@@ -305,12 +416,16 @@ def _footprint_contacts(
     e = th.events
     t = clean.time_s
     dt = 1.0 / clean.fps
-    heights, rel, _ = _lowest_points(clean, forward, th)
+    heights, rel, scale = _lowest_points(clean, forward, th)
     speed = _ground_speed(t, heights, rel, e.contact_height_ll)
     sos = _clean_filter(clean.fps, th) if e.kink_through_filter else None
     if not np.isfinite(speed):
         return []
     ground = {f: rel[f] + speed * t for f in rel}
+    # Where each foot's centre (between heel and foot index) is over the ground:
+    # rigid, it stops there at landing while the foot rolls onto the ground.
+    centre = _foot_centres(clean, forward, scale)
+    on_ground = {f: centre[f] + speed * t for f in centre}
     out = []
     for g0, label, t_first, t_last in _footprints(
         t, heights, rel, speed, e.contact_height_ll, e.footprint_tol_ll
@@ -323,8 +438,10 @@ def _footprint_contacts(
                 for f in heights
             ]
         )
-        h = np.min(np.where(np.isfinite(cand), cand, np.inf), axis=0)
-        h[~np.isfinite(h)] = np.nan
+        lowest = np.argmin(np.where(np.isfinite(cand), cand, np.inf), axis=0)
+        h = cand[lowest, np.arange(len(t))]
+        # ... and where that foot's centre is over the ground.
+        g = np.stack([on_ground[f] for f in heights])[lowest, np.arange(len(t))]
         # The contact is every run of low frames that touches the footprint's still
         # points: heel strike and push-off move the ankle, but the foot is down.
         runs = [
@@ -343,10 +460,19 @@ def _footprint_contacts(
         if not e.min_contact_s <= duration <= e.max_contact_s:
             continue
         w = min(e.hinge_window_s, 0.5 * duration)
-        ic = _kink_time(t, h, ic0, w, landing=True, dt=dt, sos=sos)
+        # A landing is where the foot stops coming down *and* stops moving forward
+        # over the ground; the second is the sharper cue (a heel landing ahead of
+        # the body is near the ground for a while before it is stopped), and the
+        # height's threshold crossing can come a third of the stance after it.
+        approach = np.column_stack([h, g])
+        ic = _kink_time(
+            t, approach, ic0, w, landing=True, dt=dt, sos=sos, before=0.4 * duration
+        )
         to = _kink_time(t, h, to0, w, landing=False, dt=dt, sos=sos)
         if to <= ic:
             ic, to = ic0, to0
+        if not e.min_contact_s <= to - ic <= e.max_contact_s:
+            continue  # the fitted landing and take-off say it was no contact
         out.append(_Contact(label, ic, to))
     return out
 

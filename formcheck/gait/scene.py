@@ -68,3 +68,24 @@ def _gaps_at_most(ok: np.ndarray, max_gap: int) -> bool:
         if run > max_gap:
             return False
     return True
+
+
+def steadied(xy: np.ndarray, path: CameraPath) -> np.ndarray:
+    """Landmarks with the camera's vertical motion taken out, where it is known.
+
+    A handheld phone shakes and tilts: every point in the picture, the feet
+    included, moves up and down with it, which a foot's height above the ground
+    must not see. Subtracting the camera's vertical path puts every frame at the
+    first frame's height. Horizontal motion is left in: everything that uses it
+    (footprints, ground speed) is measured relative to the hips, which move with
+    the camera too. When the path is unknown the landmarks are returned as they are.
+
+    Args:
+        xy: ``(n, k, 2)`` pixels.
+        path: the camera's path over the same frames.
+    """
+    if not path.known or len(path.offset) != len(xy):
+        return xy
+    out = np.array(xy, copy=True)
+    out[..., 1] -= path.offset[:, 1, None].astype(out.dtype)
+    return out

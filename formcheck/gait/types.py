@@ -83,10 +83,10 @@ class View:
         activity: what the person is doing; only ``"running"`` gets running metrics.
         confidence: 0..1, how clear-cut the classification is.
         reasons: short human-readable notes on how it was decided.
-        slowed_cadence_spm: set when the body moves like a runner (swing knee and
-            elbows both say running) but at a cadence no runner has: the clip most
-            likely plays in slow motion. The cadence measured in the video's own
-            time; ``None`` otherwise.
+        slowed_cadence_spm: set when the body moves like a runner (the hips'
+            bounce, swing knee and elbows all say running) but at a cadence no
+            runner has: the clip plays in slow motion. The cadence measured in the
+            video's own time; ``None`` otherwise.
     """
 
     kind: ViewKind

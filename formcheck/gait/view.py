@@ -23,27 +23,32 @@ Criteria:
   voted per frame; one direction must win ``facing_min_agreement`` of the votes (a
   person walking back and forth gets ``None``). This is the only facing function in
   formcheck (:func:`infer_facing`).
-* **Treadmill**: the hip centre stays within ``treadmill_max_travel_ll`` on screen and
-  the body does not grow or shrink (``treadmill_max_scale_change``). A runner crossing
-  the frame, or running toward/away from the camera, is overground. *Limit:* a camera
-  that pans to follow an overground runner keeps the runner in place on screen
-  exactly as a treadmill does; landmarks alone cannot tell the two apart (the
-  background motion could, but it is not in the pose track). Such clips are
-  reported as treadmill with lower confidence and a reason saying so; pass
-  ``treadmill=False`` to override.
+* **Treadmill**: the hip centre stays within ``treadmill_max_travel_ll`` over the
+  ground and the body does not grow or shrink (``treadmill_max_scale_change``). A
+  runner crossing the frame, or running toward/away from the camera, is overground.
+  The hips' travel is measured over the ground when the camera's path is known
+  (:mod:`formcheck.camera`): a camera panning after an overground runner keeps the
+  runner in place on screen exactly as a treadmill does, but the background gives
+  the pan away. When the background gave too little to measure, such clips are
+  reported as treadmill with lower confidence and a reason saying so.
 * **Activity**: ``none`` if a person is seen for less than ``min_person_s`` (or
   half of a shorter clip). ``standing`` if the ankles barely move apart (separation
   range below ``standing_max_swing_ll``) and the body does not travel; also (as "no
   walking or running gait") if the hips bob by more than ``gait_max_bounce_ll``
   (jumping: running bounces ~0.07-0.15 leg lengths). Otherwise running vs walking
-  is a weighted vote of up to three cues, each a textbook difference between the
-  two gaits: step cadence (separation peaks; walking ~90-130 spm, running ~150-200;
-  weight 2), peak swing-knee flexion (side view only; running flexes the swing knee
-  to < ~100 degrees interior angle, walking ~115-125) and the elbow angle (runners
-  carry the arms bent, walkers swing them nearly straight; 1 each). Running needs
-  ``run_min_vote_share`` of the weight (cadence and at least one other cue, or all
-  cues when cadence is unmeasured); anything less, or no usable cue, gives
-  ``walking``: running metrics are only computed when running is clearly seen.
+  is decided first by cues that need no clock, each a textbook difference between
+  the gaits, so that slow-motion playback cannot turn a runner into a walker: where
+  the hips are lowest in the step (side view; :func:`_bounce_phase`, weight 2), peak
+  swing-knee flexion (side view; running < ~100 degrees interior angle, walking
+  ~115-125; 1) and the elbow angle (runners carry the arms bent, walkers swing
+  them nearly straight; 1). When those weigh at least 3 and ``run_min_vote_share``
+  of it says running, the person runs; if all three do and the steps come slower
+  than ``slowed_max_cadence_spm`` on the video's clock, the clip plays in slow
+  motion (``View.slowed_cadence_spm``). Otherwise the step cadence (separation
+  peaks; walking ~90-130 spm, running ~150-200; weight 2) joins the vote, and
+  running needs ``run_min_vote_share`` of the weight; anything less, or no usable
+  cue, gives ``walking``: running metrics are only computed when running is
+  clearly seen.
 """
 
 from __future__ import annotations
@@ -85,6 +90,8 @@ class BodyMeasures:
             (5th-95th percentile range), leg lengths; NaN if under ~1 s of data.
         camera_pan_ll: how far the camera panned over the clip (range of its
             horizontal path), leg lengths; NaN when the camera path is unknown.
+        bounce_phase: correlation of the hips' height with the feet's separation
+            (:func:`_bounce_phase`): > 0 running, < 0 walking; NaN if unmeasured.
     """
 
     n_detected: int
@@ -102,6 +109,7 @@ class BodyMeasures:
     elbow_deg: float
     bounce_ll: float
     camera_pan_ll: float = float("nan")
+    bounce_phase: float = float("nan")
 
 
 def _angle(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -146,38 +154,111 @@ def _cadence(
         return float("nan"), 0
     s, t = sep_ll[ok], time_s[ok]
     dt = float(np.median(np.diff(t))) if len(t) > 1 else 1.0
-    # A 0.1 s running median removes one-frame glitches (a misplaced ankle) that
-    # would split one step's peak in two.
-    kernel = max(3, int(round(0.1 / dt)) | 1)
+    # Peaks closer than ~60 % of the step period are one step's (the separation can
+    # peak twice in a step). The period comes from the signal itself, not from a
+    # least step time in seconds, so a clip in slow motion counts its steps alike.
+    period = _step_period(s, dt, th)
+    # A running median removes one-frame glitches (a misplaced ankle) that would
+    # split one step's peak in two.
+    kernel = max(3, int(round(max(0.1, period / 6) / dt)) | 1)
     if len(s) >= kernel:
         s = medfilt(s, kernel)
     peaks, _ = find_peaks(
         s,
         prominence=th.step_min_prominence_ll,
-        distance=max(1, int(round(th.min_step_s / dt))),
+        distance=max(1, int(round(max(th.min_step_s, 0.6 * period) / dt))),
     )
     if len(peaks) < th.min_steps:
         return float("nan"), len(peaks)
     return float(60.0 / np.median(np.diff(t[peaks]))), len(peaks)
 
 
-def _bounce(y_ll: np.ndarray, time_s: np.ndarray) -> float:
-    """Vertical oscillation of the hips, leg lengths, without slow drifts.
+def _step_period(s: np.ndarray, dt: float, th: ViewThresholds) -> float:
+    """The separation's period (one step), seconds, from its autocorrelation: the
+    first peak at least 80 % as strong as the strongest (strides, two steps, often
+    correlate a little better than steps); 0 if there is no clear rhythm."""
+    n = len(s)
+    lo = max(2, int(th.min_step_s / dt))
+    if n < 3 * lo:
+        return 0.0
+    x = s - s.mean()
+    f = np.fft.rfft(x, 2 * n)
+    acf = np.fft.irfft(f * np.conj(f))[: n // 2]
+    if acf[0] <= 0:
+        return 0.0
+    acf = acf / acf[0]
+    inner = np.arange(lo, len(acf) - 1)
+    peaks = inner[(acf[inner] > acf[inner - 1]) & (acf[inner] >= acf[inner + 1])]
+    peaks = peaks[acf[peaks] > 0.2]
+    if not len(peaks):
+        return 0.0
+    best = acf[peaks].max()
+    return float(peaks[acf[peaks] >= 0.5 * best][0] * dt)
 
-    A 1 s running median is subtracted first, so perspective (a runner going away
-    rises in the image) and slopes do not count as bounce.
-    """
+
+def _detrended(
+    y: np.ndarray, time_s: np.ndarray, window_s: float
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """``y`` minus its running median over ``window_s``, on the finite frames away
+    from the ends (where the median is one-sided); also their indices. None if too
+    short."""
     from scipy.signal import medfilt  # lazy: slow to import
 
-    ok = np.isfinite(y_ll)
-    if ok.sum() < 3:
+    ok = np.flatnonzero(np.isfinite(y))
+    if len(ok) < 3:
+        return None
+    kernel = max(3, int(round(window_s / float(np.median(np.diff(time_s[ok]))))) | 1)
+    if len(ok) < 2 * kernel:
+        return None
+    r = y[ok] - medfilt(y[ok], kernel)
+    keep = slice(kernel // 2, len(ok) - kernel // 2)
+    return r[keep], ok[keep]
+
+
+def _trend_window_s(cadence_spm: float) -> float:
+    """A running median this long removes drifts but keeps the steps: at least 1 s
+    and three steps, so a clip that plays in slow motion is measured alike."""
+    step = 60.0 / cadence_spm if np.isfinite(cadence_spm) and cadence_spm > 0 else 0
+    return max(1.0, 3.0 * step)
+
+
+def _bounce(y_ll: np.ndarray, time_s: np.ndarray, window_s: float = 1.0) -> float:
+    """Vertical oscillation of the hips, leg lengths, without slow drifts.
+
+    A running median over ``window_s`` is subtracted first, so perspective (a runner
+    going away rises in the image) and slopes do not count as bounce.
+    """
+    d = _detrended(y_ll, time_s, window_s)
+    if d is None:
         return float("nan")
-    y, t = y_ll[ok], time_s[ok]
-    kernel = max(3, int(round(1.0 / float(np.median(np.diff(t))))) | 1)
-    if len(y) < 2 * kernel:
-        return float("nan")
-    r = (y - medfilt(y, kernel))[kernel // 2 : len(y) - kernel // 2]
+    r = d[0]
     return float(np.percentile(r, 95) - np.percentile(r, 5))
+
+
+def _bounce_phase(
+    hip_y_ll: np.ndarray, sep_ll: np.ndarray, time_s: np.ndarray, window_s: float
+) -> float:
+    """Correlation of the hips' height with the feet's separation, steps only.
+
+    The textbook, clock-free difference between the gaits (Cavagna's bouncing ball
+    vs inverted pendulum): a walker vaults over a straight stance leg, so the hips
+    are *highest* when the feet pass each other (separation smallest) and lowest in
+    double support, feet apart; a runner's stance leg compresses like a spring, so
+    the hips are *lowest* at mid-stance, feet together, and highest in flight, legs
+    apart. Both signals have their running median (``window_s``) removed. > 0:
+    running; < 0: walking; NaN if unmeasurable. Image y grows downward.
+    """
+    a = _detrended(-hip_y_ll, time_s, window_s)
+    b = _detrended(sep_ll, time_s, window_s)
+    if a is None or b is None:
+        return float("nan")
+    both, ia, ib = np.intersect1d(a[1], b[1], return_indices=True)
+    if len(both) < 10:
+        return float("nan")
+    x, y = a[0][ia], b[0][ib]
+    if np.std(x) == 0 or np.std(y) == 0:
+        return float("nan")
+    return float(np.corrcoef(x, y)[0, 1])
 
 
 def body_measures(
@@ -268,8 +349,11 @@ def body_measures(
         n_steps=n_steps,
         knee_min_deg=_nanpct(knee, 5),
         elbow_deg=_nanpct(elbow, 50),
-        bounce_ll=_bounce(hip[:, 1] / leg, np.asarray(time_s, np.float64)),
+        bounce_ll=_bounce(hip[:, 1] / leg, time_s, _trend_window_s(cadence)),
         camera_pan_ll=pan,
+        bounce_phase=_bounce_phase(
+            hip[:, 1] / leg, sep, time_s, _trend_window_s(cadence)
+        ),
     )
 
 
@@ -374,41 +458,81 @@ def _activity(
                 "(jumping or moving in place)"
             ],
         )
-    votes: list[tuple[float, str]] = []
-    if np.isfinite(m.cadence_spm):
-        run = m.cadence_spm >= th.run_min_cadence_spm
-        votes.append((2.0 if run else -2.0, f"cadence {m.cadence_spm:.0f} spm"))
+    # Clock-free cues first: they hold whether the clip plays in real time or in
+    # slow motion. Each is a textbook difference between the gaits.
+    free: list[tuple[float, str]] = []
+    if kind == "side" and abs(m.bounce_phase) >= th.run_min_phase:  # NaN: False
+        run = m.bounce_phase > 0
+        where = "lowest" if run else "highest"
+        free.append(
+            (
+                2.0 if run else -2.0,
+                f"hips {where} at mid-stance ({m.bounce_phase:+.2f})",
+            )
+        )
     if kind == "side" and np.isfinite(m.knee_min_deg):
         run = m.knee_min_deg < th.run_max_knee_deg
-        votes.append((1.0 if run else -1.0, f"swing knee to {m.knee_min_deg:.0f} deg"))
+        free.append((1.0 if run else -1.0, f"swing knee to {m.knee_min_deg:.0f} deg"))
     if np.isfinite(m.elbow_deg):
         run = m.elbow_deg < th.run_max_elbow_deg
-        votes.append((1.0 if run else -1.0, f"elbows {m.elbow_deg:.0f} deg"))
+        free.append((1.0 if run else -1.0, f"elbows {m.elbow_deg:.0f} deg"))
+    clock: list[tuple[float, str]] = []
+    if np.isfinite(m.cadence_spm):
+        run = m.cadence_spm >= th.run_min_cadence_spm
+        clock.append((2.0 if run else -2.0, f"cadence {m.cadence_spm:.0f} spm"))
+    if _looks_slowed(free, m.cadence_spm, th):
+        return (
+            "running",
+            _share(free),
+            [
+                f"running: {_cues(free)}; {_cues(clock)} on the video's clock",
+                SLOWED_REASON,
+            ],
+        )
+    free_weight = sum(abs(v) for v, _ in free)
+    if free_weight >= 3.0 and _share(free) >= th.run_min_vote_share:
+        # The hips' bounce and a joint agree (or outvote the third) on running
+        # kinematics: a slow jog's cadence does not overrule them. The knee and
+        # elbows alone do not decide (drills and skips bend both).
+        return "running", _share(free), [f"running: {_cues(free + clock)}"]
+    votes = free + clock
     weight = sum(abs(v) for v, _ in votes)
-    run_share = sum(v for v, _ in votes if v > 0) / weight if weight else 0.0
-    cues = ", ".join(f"{why} ({'run' if v > 0 else 'walk'})" for v, why in votes)
+    run_share = _share(votes)
     if run_share >= th.run_min_vote_share:
-        return "running", run_share, [f"running: {cues}"]
+        return "running", run_share, [f"running: {_cues(votes)}"]
     conf = 1.0 - run_share if weight else 0.2
-    reasons = [f"walking (not running): {cues or 'no gait cue measurable'}"]
-    if _looks_slowed(votes):
-        reasons.append(SLOWED_REASON)
-    return "walking", conf, reasons
+    return (
+        "walking",
+        conf,
+        [f"walking (not running): {_cues(votes) or 'no gait cue measurable'}"],
+    )
 
 
-#: The reason :func:`_activity` adds when only the cadence says "walking".
+def _share(votes: list[tuple[float, str]]) -> float:
+    """Share of the votes' weight that says running (0 with no votes)."""
+    weight = sum(abs(v) for v, _ in votes)
+    return sum(v for v, _ in votes if v > 0) / weight if weight else 0.0
+
+
+def _cues(votes: list[tuple[float, str]]) -> str:
+    return ", ".join(f"{why} ({'run' if v > 0 else 'walk'})" for v, why in votes)
+
+
+#: The reason :func:`_activity` adds when the body runs at a cadence no runner has.
 SLOWED_REASON = "running kinematics at a walking cadence: slow-motion playback?"
 
 
-def _looks_slowed(votes: list[tuple[float, str]]) -> bool:
-    """Every time-free cue (swing knee and elbows, both measured) says running and
-    only the cadence, the one cue that depends on the clock, says walking."""
-    time_free = [v for v, why in votes if not why.startswith("cadence")]
-    clocked = [v for v, why in votes if why.startswith("cadence")]
-    return (
-        len(time_free) >= 2
-        and all(v > 0 for v in time_free)
-        and bool(clocked and clocked[0] < 0)
+def _looks_slowed(
+    free: list[tuple[float, str]], cadence_spm: float, th: ViewThresholds
+) -> bool:
+    """Every clock-free cue says running - the hips' bounce, the swing knee and the
+    elbows, all three measured - yet the steps come slower than any runner's
+    (``slowed_max_cadence_spm``): the clip plays in slow motion."""
+    return bool(
+        len(free) == 3
+        and all(v > 0 for v, _ in free)
+        and np.isfinite(cadence_spm)
+        and cadence_spm < th.slowed_max_cadence_spm
     )
 
 

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 SIDE = ("side",)
 REAR_FRONT = ("rear", "front")
 ANY = ("side", "rear", "front")
+#: Units measured on the clock: wrong by the factor when a clip's playback speed is
+#: not known (slow motion), unlike positions and angles.
+CLOCKED_UNITS = frozenset({"s", "steps/min"})
 
 
 @dataclass(frozen=True)

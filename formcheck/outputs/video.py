@@ -220,7 +220,13 @@ class FrameOverlay:
                 detail=finding_detail(shown[0], len(self.analysis.steps)),
                 style=style,
             )
-        real = " real time" if self.analysis.slowmo != 1.0 else ""
+        real = (
+            " real time (est.)"
+            if self.analysis.slowmo_estimated
+            else " real time"
+            if self.analysis.slowmo != 1.0
+            else ""
+        )
         header = [
             f"{time_s:6.2f} s{real}"
             + (f"   frame {frame_number}" if frame_number is not None else "")

@@ -5,6 +5,17 @@ coloured clothes and limbs) that MediaPipe's pose model detects reliably when th
 runner is at least ~40 % of the frame height. Ground truth is projected from
 :mod:`formcheck.synth.kinematics` with the same camera that draws the picture, so the
 JSON's pixel positions are exactly where the joints are drawn.
+
+This module ties the parts together: :class:`SceneParams` describes the clip, the
+camera (:mod:`formcheck.synth.camera`) says where every world point lands in every
+frame, the background (:mod:`formcheck.synth.scenery`) and the runner (here) are
+drawn through it, and :func:`ground_truth` reports the joints, the camera and the
+events. A clip's motion and camera are computed once (``_Clip``) and shared by the
+frames and the truth, so the two cannot disagree.
+
+Times are real (the runner's) seconds. A slow-motion clip (``SceneParams.slowmo``)
+is captured at ``fps * slowmo`` frames per real second and written as an ``fps``
+file, as a phone's slow motion is; the truth gives both clocks.
 """
 
 from __future__ import annotations
@@ -22,10 +33,24 @@ import numpy as np
 from formcheck import __version__
 from formcheck.atomic import atomic_open
 from formcheck.pose.landmarks import LANDMARK_NAMES, Landmark
+from formcheck.synth.camera import (
+    CAMERA_MODEL,
+    CameraTrack,
+    FrameView,
+    camera_track,
+    frame_times,
+    runner_x_m,
+)
 from formcheck.synth.kinematics import J, Motion, RunnerParams, simulate
+
+# KERB and _scenery_cell are re-exported: tests import them from here, where they
+# were defined before the scenery had its own module.
+from formcheck.synth.scenery import KERB as KERB
+from formcheck.synth.scenery import _scenery_cell as _scenery_cell
+from formcheck.synth.scenery import draw_background
 from formcheck.video_sink import VideoSink
 
-# Colours (RGB).
+# Runner colours (RGB).
 SKIN = (224, 172, 135)
 SKIN_FAR = (186, 136, 104)
 HAIR = (60, 40, 30)
@@ -35,10 +60,6 @@ SHORTS = (40, 40, 50)
 SHORTS_FAR = (28, 28, 34)
 SHOE = (230, 230, 230)
 SHOE_FAR = (170, 170, 170)
-WALL_TOP = (214, 220, 226)
-WALL_BOTTOM = (190, 196, 204)
-FLOOR = (150, 140, 128)
-BELT = (55, 55, 60)
 
 # Limb widths as fractions of body height.
 W_THIGH, W_SHANK, W_UPPER_ARM, W_FOREARM, W_NECK = 0.068, 0.05, 0.042, 0.036, 0.05
@@ -81,6 +102,7 @@ _LANDMARK_SOURCE: dict[Landmark, str] = {
     Landmark.LEFT_FOOT_INDEX: "toe_left",
     Landmark.RIGHT_FOOT_INDEX: "toe_right",
 }
+_LANDMARK_JOINT = np.array([J[_LANDMARK_SOURCE[lm]] for lm in Landmark])
 
 #: Landmarks whose synthetic position is exact (the rest are stand-ins, e.g. fingers
 #: at the wrist); validation only scores these.
@@ -106,113 +128,133 @@ EXACT_LANDMARKS: tuple[Landmark, ...] = (
     Landmark.RIGHT_FOOT_INDEX,
 )
 
+BACKGROUNDS = ("plain", "textured")
+CAMERAS = ("auto", "static", "locked", "follow")
+
 
 @dataclass(frozen=True)
 class SceneParams:
-    """The camera and picture: everything about the clip that is not the motion."""
+    """The camera and picture: everything about the clip that is not the motion.
+
+    Every time is real (the runner's) time; only ``fps`` is the file's.
+
+    Attributes:
+        width, height: frame size, px (even, for H.264).
+        fps: the file's frame rate.
+        duration_s: real time the clip covers, s.
+        facing: the direction the runner faces on screen: "right" | "left".
+        treadmill: True: in place on a moving belt; False: over the ground.
+        pan: overground with ``camera="auto"``: lock the camera on the runner
+            (True) or keep it still (False).
+        runner_height_frac: standing height / frame height in the first frame
+            (the camera's distance).
+        noise_sigma: Gaussian pixel noise (0..255 scale).
+        shake_px: handheld shake: the picture moves smoothly at 1-8 Hz, this many
+            pixels RMS along each axis.
+        seed: seeds the shake, roll, tilt, follow operator, scenery and noise.
+        background: "plain" (a wall and floor, few features) | "textured" (a
+            street: buildings, trees, walls, stones; corners at several scales).
+        camera: "auto" (a treadmill: "static"; overground: "locked" if ``pan``
+            else "static") | "static" | "locked" (the hip stays at the centre) |
+            "follow" (overground only: an operator pans after the runner with lag
+            and overshoot; the runner starts behind the centre, the camera still).
+        follow_hz: natural frequency of the "follow" operator's pan, Hz.
+        zoom_per_s: the picture grows by this share per second, compounded about
+            the frame centre (0.05: 5 %/s in; negative zooms out).
+        roll_deg: slow smooth roll, peak degrees (counter-clockwise as seen +).
+        tilt_px: slow smooth vertical drift of the aim, peak px.
+        slowmo: capture at ``fps * slowmo`` frames per real second, write the
+            frames at ``fps``: the file plays ``slowmo`` times slower.
+    """
 
     width: int = 640
     height: int = 480
     fps: float = 30.0
     duration_s: float = 4.0
-    facing: str = "right"  # direction the runner faces on screen: "right" | "left"
-    treadmill: bool = True  # False: the runner moves over the ground
-    pan: bool = True  # overground only: the camera follows the runner
-    runner_height_frac: float = 0.72  # standing height / frame height (camera distance)
-    noise_sigma: float = 0.0  # Gaussian pixel noise (0..255 scale)
-    shake_px: float = 0.0  # random camera shake, pixels
+    facing: str = "right"
+    treadmill: bool = True
+    pan: bool = True
+    runner_height_frac: float = 0.72
+    noise_sigma: float = 0.0
+    shake_px: float = 0.0
     seed: int = 0
+    background: str = "plain"
+    camera: str = "auto"
+    follow_hz: float = 1.5
+    zoom_per_s: float = 0.0
+    roll_deg: float = 0.0
+    tilt_px: float = 0.0
+    slowmo: float = 1.0
 
     def __post_init__(self) -> None:
-        if self.facing not in ("left", "right"):
-            raise ValueError("facing must be 'left' or 'right'")
-        if self.width % 2 or self.height % 2:
-            raise ValueError("width and height must be even (H.264)")
-        if not 1 <= self.fps <= 480:
-            raise ValueError("fps must be within 1..480")
-        if self.duration_s <= 0:
-            raise ValueError("duration_s must be positive")
-        if not 0.05 <= self.runner_height_frac <= 1.2:
-            raise ValueError("runner_height_frac must be within 0.05..1.2")
+        for check in (_check_picture, _check_timing, _check_camera):
+            check(self)
+
+    @property
+    def capture_fps(self) -> float:
+        """Frames per real second (``fps * slowmo``)."""
+        return self.fps * self.slowmo
 
     @property
     def n_frames(self) -> int:
-        return max(1, round(self.duration_s * self.fps))
+        return max(1, round(self.duration_s * self.capture_fps))
+
+    @property
+    def camera_mode(self) -> str:
+        """``camera`` with "auto" resolved: "static" | "locked" | "follow"."""
+        if self.camera != "auto":
+            return self.camera
+        return "locked" if self.pan and not self.treadmill else "static"
 
 
-class _Camera:
-    """Orthographic side-view camera: metres (x forward, y up) -> pixels."""
-
-    def __init__(self, runner: RunnerParams, scene: SceneParams) -> None:
-        self.scale = scene.runner_height_frac * scene.height / runner.body_height_m
-        self.ground_y = scene.height * 0.92
-        self.mirror = -1.0 if scene.facing == "left" else 1.0
-        self.scene, self.runner = scene, runner
-        span_m = scene.width / self.scale
-        if scene.treadmill or scene.pan:
-            self.start_x = 0.0
-        else:  # enter from the edge behind the runner and cross the frame
-            self.start_x = -0.5 * span_m + 0.15 * span_m
-
-    def hip_screen_x(self, t: float) -> float:
-        """Screen x of the hip at time ``t``."""
-        s = self.scene
-        travelled = 0.0 if (s.treadmill or s.pan) else self.runner.speed_mps * t
-        return s.width / 2 + self.mirror * (self.start_x + travelled) * self.scale
-
-    def world_offset_px(self, t: float) -> float:
-        """How far the ground texture has moved under a static or panning camera."""
-        s = self.scene
-        if s.treadmill or s.pan:
-            return -self.runner.speed_mps * t * self.scale * self.mirror
-        return 0.0
-
-    def project(self, pts: np.ndarray, t: float) -> np.ndarray:
-        """``(..., 2)`` metres (hip-relative x, height y) -> pixels."""
-        x = self.hip_screen_x(t) + self.mirror * pts[..., 0] * self.scale
-        y = self.ground_y - pts[..., 1] * self.scale
-        return np.stack([x, y], -1)
+def _check_picture(s: SceneParams) -> None:
+    if s.facing not in ("left", "right"):
+        raise ValueError("facing must be 'left' or 'right'")
+    if s.width < 16 or s.height < 16 or s.width % 2 or s.height % 2:
+        raise ValueError("width and height must be even (H.264) and at least 16")
+    if not 0.05 <= s.runner_height_frac <= 1.2:
+        raise ValueError("runner_height_frac must be within 0.05..1.2")
+    if s.noise_sigma < 0:
+        raise ValueError("noise_sigma must not be negative")
+    if s.background not in BACKGROUNDS:
+        raise ValueError(f"background must be one of {', '.join(BACKGROUNDS)}")
 
 
-def _background(scene: SceneParams, cam: _Camera, t: float) -> np.ndarray:
-    h, w = scene.height, scene.width
-    gy = int(round(cam.ground_y))
-    img = np.empty((h, w, 3), np.uint8)
-    ramp = np.linspace(0, 1, gy)[:, None]
-    img[:gy] = (np.array(WALL_TOP) * (1 - ramp) + np.array(WALL_BOTTOM) * ramp)[
-        :, None, :
-    ]
-    img[gy:] = FLOOR
-    offset = cam.world_offset_px(t)
-    if scene.treadmill:
-        # Treadmill: a belt whose stripes move back at the running speed.
-        belt_top = gy - max(2, int(0.012 * h))
-        x0, x1 = int(0.12 * w), int(0.88 * w)
-        cv2.rectangle(img, (x0, belt_top), (x1, gy + int(0.03 * h)), BELT, -1)
-        spacing = 0.5 * cam.scale
-        for k in range(-2, int(w / spacing) + 3):
-            x = int(round((k * spacing + offset) % (w + spacing)))
-            if x0 < x < x1:
-                cv2.line(
-                    img, (x, belt_top + 1), (x, gy + int(0.03 * h) - 1), (80, 80, 86), 1
-                )
-        # The console post stands in front of the runner.
-        post_x = x1 if cam.mirror > 0 else x0 - int(0.02 * w)
-        cv2.rectangle(
-            img, (post_x, int(0.55 * h)), (post_x + int(0.02 * w), gy), (90, 90, 96), -1
+def _check_timing(s: SceneParams) -> None:
+    if not 1 <= s.fps <= 480:
+        raise ValueError("fps must be within 1..480")
+    if s.duration_s <= 0:
+        raise ValueError("duration_s must be positive")
+    if not 1 <= s.slowmo <= 32:
+        raise ValueError("slowmo must be within 1..32 (1: real time)")
+    if s.capture_fps > 1000:
+        raise ValueError("fps * slowmo (the capture rate) must be at most 1000")
+
+
+def _check_camera(s: SceneParams) -> None:
+    if s.camera not in CAMERAS:
+        raise ValueError(f"camera must be one of {', '.join(CAMERAS)}")
+    if s.treadmill and s.camera in ("locked", "follow"):
+        raise ValueError(
+            f"camera '{s.camera}' follows a runner over the ground: set treadmill=False"
         )
-    else:
-        # Overground: posts and ground marks every metre, moving past a panning camera.
-        spacing = 1.0 * cam.scale
-        for k in range(-2, int(w / spacing) + 3):
-            x = int(round((k * spacing + offset) % (w + spacing) - spacing / 2))
-            cv2.line(img, (x, gy), (x, gy + int(0.05 * h)), (120, 110, 100), 2)
-            if k % 3 == 0:
-                cv2.line(
-                    img, (x, int(0.35 * h)), (x, gy), (170, 170, 176), max(2, w // 160)
-                )
-    cv2.line(img, (0, gy), (w, gy), (110, 104, 96), 2)
-    return img
+    if not 0.2 <= s.follow_hz <= 5:
+        raise ValueError("follow_hz must be within 0.2..5")
+    if s.zoom_per_s <= -1:
+        raise ValueError("zoom_per_s must be above -1 (the picture would vanish)")
+    if not 0.25 <= (1 + s.zoom_per_s) ** s.duration_s <= 4:
+        raise ValueError(
+            "zoom_per_s would change the picture's size more than 4x within the clip"
+        )
+    if not 0 <= s.shake_px <= 0.1 * min(s.width, s.height):
+        raise ValueError("shake_px must be within 0..10 % of the smaller frame side")
+    if not 0 <= s.roll_deg <= 45:
+        raise ValueError("roll_deg (an amplitude) must be within 0..45")
+    if not 0 <= s.tilt_px <= 0.25 * s.height:
+        raise ValueError("tilt_px (an amplitude) must be within 0..25 % of the height")
+
+
+# --- The runner --------------------------------------------------------------------
 
 
 def _limb(img: np.ndarray, a: np.ndarray, b: np.ndarray, width: float, colour) -> None:
@@ -271,7 +313,7 @@ def _draw_arm(img, px, side: str, size: float, near: bool) -> None:
     cv2.circle(img, _pt(hand), max(2, int(0.026 * size)), skin, -1, cv2.LINE_AA)
 
 
-def _draw_body(img, px, size: float, mirror: float) -> None:
+def _draw_body(img, px, size: float) -> None:
     hip, shoulder = px[J["hip"]], px[J["shoulder_left"]]
     neck_top, head = px[J["neck_top"]], px[J["head_center"]]
     axis = shoulder - hip
@@ -331,43 +373,64 @@ def _draw_body(img, px, size: float, mirror: float) -> None:
     )
 
 
-def render_frame(
-    motion: Motion, i: int, cam: _Camera, rng: np.random.Generator
-) -> np.ndarray:
-    """Draw frame ``i`` of ``motion``."""
-    scene = cam.scene
-    t = float(motion.time_s[i])
-    img = _background(scene, cam, t)
-    px = cam.project(motion.points[i], t)
-    size = cam.scale * cam.runner.body_height_m
+def _draw_runner(img: np.ndarray, px: np.ndarray, size: float, facing: str) -> None:
+    """The runner from their joints in pixels; ``size`` is the body height in px."""
     # The side facing the camera: a runner facing screen-right shows the camera their
     # right side (the camera looks at the runner's right flank).
-    near, far = ("right", "left") if scene.facing == "right" else ("left", "right")
+    near, far = ("right", "left") if facing == "right" else ("left", "right")
     _draw_arm(img, px, far, size, near=False)
     _draw_leg(img, px, far, size, near=False)
-    _draw_body(img, px, size, cam.mirror)
+    _draw_body(img, px, size)
     _draw_leg(img, px, near, size, near=True)
     _draw_arm(img, px, near, size, near=True)
-    if scene.shake_px > 0:
-        dx, dy = rng.normal(0, scene.shake_px, 2)
-        m = np.float32([[1, 0, dx], [0, 1, dy]])
-        img = cv2.warpAffine(
-            img, m, (scene.width, scene.height), borderMode=cv2.BORDER_REPLICATE
+
+
+# --- A clip: motion, camera and picture -------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Clip:
+    """Everything a clip's frames and truth are computed from, computed once."""
+
+    runner: RunnerParams
+    scene: SceneParams
+    motion: Motion
+    camera: CameraTrack
+    matrices: np.ndarray  # (n, 3, 3) world -> pixels, per frame
+    world: np.ndarray  # (n, len(JOINTS), 2) joints in world metres
+
+    @classmethod
+    def of(cls, runner: RunnerParams, scene: SceneParams) -> _Clip:
+        motion = simulate(runner, frame_times(scene))
+        camera = camera_track(runner, scene)
+        world = motion.points.copy()
+        world[..., 0] += runner_x_m(runner, scene)[:, None]
+        return cls(runner, scene, motion, camera, camera.matrices(), world)
+
+    def view(self, i: int) -> FrameView:
+        """Frame ``i``'s camera."""
+        return FrameView(
+            self.matrices[i], float(self.camera.scale[i]), self.camera.centre_px
         )
-    if scene.noise_sigma > 0:
-        noise = rng.normal(0, scene.noise_sigma, img.shape)
-        img = np.clip(img.astype(np.float32) + noise, 0, 255).astype(np.uint8)
-    return img
 
+    @property
+    def s0(self) -> float:
+        """Pixels per metre in the first frame."""
+        return float(self.camera.scale[0])
 
-def landmarks_px(motion: Motion, cam: _Camera) -> np.ndarray:
-    """``(n, 33, 2)`` pixel positions of every MediaPipe landmark (see ``EXACT_LANDMARKS``)."""
-    out = np.empty((len(motion.time_s), len(LANDMARK_NAMES), 2))
-    for i, t in enumerate(motion.time_s):
-        px = cam.project(motion.points[i], float(t))
-        for lm, src in _LANDMARK_SOURCE.items():
-            out[i, lm] = px[J[src]]
-    return out
+    def render(self, i: int, rng: np.random.Generator) -> np.ndarray:
+        """Draw frame ``i``."""
+        scene, s0 = self.scene, self.s0
+        view = self.view(i)
+        img = np.empty((scene.height, scene.width, 3), np.uint8)
+        belt_m = self.runner.speed_mps * float(self.motion.time_s[i])
+        draw_background(img, view, scene, s0, belt_m)
+        size = view.scale * self.runner.body_height_m
+        _draw_runner(img, view.project(self.world[i]), size, scene.facing)
+        if scene.noise_sigma > 0:
+            noise = rng.standard_normal(img.shape, dtype=np.float32)
+            img = np.clip(img + noise * scene.noise_sigma, 0, 255).astype(np.uint8)
+        return img
 
 
 @dataclass(frozen=True)
@@ -379,59 +442,125 @@ class SynthClip:
     truth: dict
 
 
-def frame_times(scene: SceneParams) -> np.ndarray:
-    return np.arange(scene.n_frames) / scene.fps
-
-
 def iter_frames(runner: RunnerParams, scene: SceneParams) -> Iterator[np.ndarray]:
     """Yield the clip's RGB frames in order (for tests that skip the video file)."""
-    motion = simulate(runner, frame_times(scene))
-    cam = _Camera(runner, scene)
+    clip = _Clip.of(runner, scene)
     rng = np.random.default_rng(scene.seed)
-    for i in range(len(motion.time_s)):
-        yield render_frame(motion, i, cam, rng)
+    for i in range(scene.n_frames):
+        yield clip.render(i, rng)
 
 
-def ground_truth(runner: RunnerParams, scene: SceneParams) -> dict:
-    """The ground-truth record of a clip (what ``write_clip`` saves as JSON)."""
-    times = frame_times(scene)
-    motion = simulate(runner, times)
-    cam = _Camera(runner, scene)
-    lms = landmarks_px(motion, cam)
-    events = [
+# --- Ground truth -----------------------------------------------------------------
+
+
+def _json_floats(values: np.ndarray, digits: int) -> list[float | None]:
+    """Rounded floats, NaN as null (JSON has no NaN)."""
+    return [None if not math.isfinite(v) else round(float(v), digits) for v in values]
+
+
+def _camera_truth(clip: _Clip) -> dict:
+    cam = clip.camera
+    return {
+        "camera": {
+            "x_m": cam.x_m.round(7).tolist(),
+            "y_m": cam.y_m.round(7).tolist(),
+            "scale_px_per_m": cam.scale.round(6).tolist(),
+            "roll_deg": cam.roll_deg.round(6).tolist(),
+        },
+        "camera_motion": {key: _json_floats(v, 6) for key, v in cam.motion().items()},
+    }
+
+
+def _landmark_truth(clip: _Clip) -> dict:
+    world = clip.world[:, _LANDMARK_JOINT]
+    return {
+        "landmarks": clip.camera.project(world).round(2).tolist(),
+        # The scene frame is the first frame's camera (what a perfect stabiliser
+        # maps every frame to).
+        "landmarks_scene": clip.view(0).project(world).round(3).tolist(),
+        "runner_x_m": clip.world[:, J["hip"], 0].round(6).tolist(),
+    }
+
+
+def _event_truth(motion: Motion, scene: SceneParams) -> list[dict]:
+    return [
         {
             "type": kind,
             "foot": foot,
             "time_s": round(t, 6),
-            "frame": int(round(t * scene.fps)),
+            "video_time_s": round(t * scene.slowmo, 6),
+            "frame": int(round(t * scene.capture_fps)),
         }
         for t, kind, foot in motion.events
     ]
-    ic_idx = [e["frame"] for e in events if e["type"] == "initial_contact"]
-    ic_feet = [e["foot"] for e in events if e["type"] == "initial_contact"]
 
-    def at_ic(name: str) -> list[float]:
-        return [
-            float(motion.truth[name.format(side=f)][i])
-            for i, f in zip(ic_idx, ic_feet, strict=True)
+
+def _at_initial_contact(runner: RunnerParams, motion: Motion, events: list[dict]):
+    """What the metrics should read at each initial contact (exact, not sampled)."""
+    ics = [e for e in events if e["type"] == "initial_contact"]
+    frames, feet = [e["frame"] for e in ics], [e["foot"] for e in ics]
+    out: dict = {
+        "frame": frames,
+        "foot": feet,
+        "hip_angle_deg": [
+            float(motion.truth[f"hip_angle_{f}_deg"][i])
+            for i, f in zip(frames, feet, strict=True)
+        ],
+    }
+    if ics:
+        exact = simulate(runner, np.array([e["time_s"] for e in ics]))
+        out["overstride_ll"] = [
+            float(exact.truth[f"ankle_ahead_of_hip_{f}_ll"][k])
+            for k, f in enumerate(feet)
         ]
+        out["foot_angle_deg"] = [
+            float(exact.truth[f"foot_angle_{f}_deg"][k]) for k, f in enumerate(feet)
+        ]
+    return out
 
-    ic_times = [e["time_s"] for e in events if e["type"] == "initial_contact"]
-    exact_ic = simulate(runner, np.array(ic_times)) if ic_times else None
-    exact = {}
-    if exact_ic is not None:
-        exact = {
-            "overstride_ll": [
-                float(exact_ic.truth[f"ankle_ahead_of_hip_{f}_ll"][k])
-                for k, f in enumerate(ic_feet)
-            ],
-            "foot_angle_deg": [
-                float(exact_ic.truth[f"foot_angle_{f}_deg"][k])
-                for k, f in enumerate(ic_feet)
-            ],
-        }
+
+def _summary(clip: _Clip, at_ic: dict) -> dict:
+    runner, scene = clip.runner, clip.scene
     foot_ic = runner.foot_angle_ic_deg
     pattern = "rearfoot" if foot_ic >= 8 else "forefoot" if foot_ic <= -5 else "midfoot"
+    overstride = at_ic.get("overstride_ll")
+    return {
+        "cadence_spm": runner.cadence_spm,
+        "step_time_s": runner.step_time_s,
+        "contact_time_s": runner.contact_time_s,
+        "flight_time_s": runner.step_time_s - runner.contact_time_s,
+        "duty_factor": runner.duty_factor,
+        "trunk_lean_deg": float(np.mean(clip.motion.truth["trunk_lean_deg"])),
+        "lean_from_ankles_deg": runner.lean_deg,
+        "hip_bend_deg": runner.hip_bend_deg,
+        "head_pitch_deg": runner.head_pitch_deg,
+        "shoulder_elevation_ll": runner.shoulder_elevation_ll,
+        "overstride_ll": float(np.mean(overstride)) if overstride else None,
+        "foot_angle_ic_deg": runner.foot_angle_ic_deg,
+        "strike_pattern": pattern,
+        "facing": scene.facing,
+        "treadmill": scene.treadmill,
+        "camera": scene.camera_mode,
+        "slowmo": scene.slowmo,
+        "view": "side",
+    }
+
+
+def ground_truth(runner: RunnerParams, scene: SceneParams) -> dict:
+    """The ground-truth record of a clip (what ``write_clip`` saves as JSON).
+
+    ``time_s`` is real time everywhere; ``video_time_s`` and ``frame`` are the
+    file's clock and frame index (they differ only in slow motion). ``landmarks``
+    are pixels as drawn; ``landmarks_scene`` the same points in the first frame's
+    camera (what a perfect stabiliser would give); ``camera`` holds each frame's
+    camera (formula in ``camera.model``) and ``camera_motion`` the background's
+    motion between frames in :class:`formcheck.camera.CameraMotion`'s convention.
+    """
+    clip = _Clip.of(runner, scene)
+    motion = clip.motion
+    events = _event_truth(motion, scene)
+    at_ic = _at_initial_contact(runner, motion, events)
+    n = scene.n_frames
     return {
         "formcheck_version": __version__,
         "kind": "formcheck-synthetic-runner",
@@ -441,43 +570,35 @@ def ground_truth(runner: RunnerParams, scene: SceneParams) -> dict:
             "width": scene.width,
             "height": scene.height,
             "fps": scene.fps,
-            "n_frames": scene.n_frames,
-            "duration_s": scene.n_frames / scene.fps,
+            "n_frames": n,
+            "duration_s": n / scene.fps,
+            "slowmo": scene.slowmo,
+            "capture_fps": scene.capture_fps,
+            "real_duration_s": n / scene.capture_fps,
         },
-        "px_per_m": cam.scale,
-        "leg_length_px": runner.leg_length_m * cam.scale,
+        "px_per_m": clip.s0,
+        "leg_length_m": runner.leg_length_m,
+        "leg_length_px": runner.leg_length_m * clip.s0,
         "landmark_names": list(LANDMARK_NAMES),
         "exact_landmarks": [lm.name.lower() for lm in EXACT_LANDMARKS],
+        "camera": {
+            "mode": scene.camera_mode,
+            "background": scene.background,
+            "model": CAMERA_MODEL,
+            "centre_px": list(clip.camera.centre_px),
+            "mirror": clip.camera.mirror,
+            "scene_frame": 0,
+        },
         "frames": {
-            "time_s": times.round(6).tolist(),
-            "landmarks": lms.round(2).tolist(),
+            "time_s": motion.time_s.round(6).tolist(),
+            "video_time_s": (np.arange(n) / scene.fps).round(6).tolist(),
+            **_landmark_truth(clip),
+            **_camera_truth(clip),
             **{k: v.round(3).tolist() for k, v in motion.truth.items()},
         },
         "events": events,
-        "at_initial_contact": {
-            "frame": ic_idx,
-            "foot": ic_feet,
-            **exact,
-            "hip_angle_deg": at_ic("hip_angle_{side}_deg") if ic_idx else [],
-        },
-        "summary": {
-            "cadence_spm": runner.cadence_spm,
-            "step_time_s": runner.step_time_s,
-            "contact_time_s": runner.contact_time_s,
-            "flight_time_s": runner.step_time_s - runner.contact_time_s,
-            "duty_factor": runner.duty_factor,
-            "trunk_lean_deg": float(np.mean(motion.truth["trunk_lean_deg"])),
-            "lean_from_ankles_deg": runner.lean_deg,
-            "hip_bend_deg": runner.hip_bend_deg,
-            "head_pitch_deg": runner.head_pitch_deg,
-            "shoulder_elevation_ll": runner.shoulder_elevation_ll,
-            "overstride_ll": float(np.mean(exact["overstride_ll"])) if exact else None,
-            "foot_angle_ic_deg": runner.foot_angle_ic_deg,
-            "strike_pattern": pattern,
-            "facing": scene.facing,
-            "treadmill": scene.treadmill,
-            "view": "side",
-        },
+        "at_initial_contact": at_ic,
+        "summary": _summary(clip, at_ic),
     }
 
 
