@@ -155,8 +155,11 @@ def _measure(
         run = dataclasses.replace(run, track=real)
     clean = clean_track(run.track, thresholds)
     path = camera_path(run.camera, _frames_in(thresholds.view.camera_max_gap_s, clean))
+    # The camera's shake and tilt taken out: the hips' bounce and the feet's height
+    # are measured in the scene, not in the moving picture.
+    steady = dataclasses.replace(clean, xy=steadied(clean.xy, path))
     view = classify_view(
-        clean.xy,
+        steady.xy,
         clean.visibility,
         clean.time_s,
         clean.width,
@@ -174,7 +177,6 @@ def _measure(
     elif view.kind in ("rear", "front"):
         events = detect_frontal_events(clean, view)
     else:
-        steady = dataclasses.replace(clean, xy=steadied(clean.xy, path))
         events = detect_events(steady, view, thresholds)
     steps = step_records(
         clean.xy, clean.time_s, events, view, runner_height_cm=runner_height_cm

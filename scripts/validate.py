@@ -245,6 +245,8 @@ def main() -> int:
     real_rows = real_clip_rows()
     # The measurement stages, each validated by its own script (importable sections).
     sys.path.insert(0, str(ROOT / "scripts"))
+    from validate_camera import camera_rows, render_camera_markdown
+    from validate_contacts import clip_rows
     from validate_events import event_rows, render_events_markdown
     from validate_metrics import metric_rows, render_metrics_markdown
     from validate_view import render_view_markdown, validation_rows
@@ -252,6 +254,7 @@ def main() -> int:
     sections = [
         render_view_markdown(validation_rows()),
         render_events_markdown(event_rows(args.quick)),
+        render_camera_markdown(camera_rows(args.quick), clip_rows()),
         render_metrics_markdown(metric_rows(args.quick)),
     ]
     text = render_markdown(synth_rows, real_rows, time.perf_counter() - t0)

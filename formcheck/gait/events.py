@@ -444,9 +444,14 @@ def _footprint_contacts(
         g = np.stack([on_ground[f] for f in heights])[lowest, np.arange(len(t))]
         # The contact is every run of low frames that touches the footprint's still
         # points: heel strike and push-off move the ankle, but the foot is down.
+        # Each footprint is its own ground: the far foot's contacts read a little
+        # higher (perspective, and MediaPipe places the hidden foot less well).
+        on = (t >= t_first - 1e-9) & (t <= t_last + 1e-9) & np.isfinite(h)
+        thr = max(0.0, float(np.min(h[on]))) if on.any() else 0.0
+        thr += e.contact_height_ll
         runs = [
             (a, b)
-            for a, b in _runs(np.isfinite(h) & (h < e.contact_height_ll))
+            for a, b in _runs(np.isfinite(h) & (h < thr))
             if t[a] <= t_last + 1e-9 and t[b - 1] >= t_first - 1e-9
         ]
         if not runs:
@@ -454,8 +459,8 @@ def _footprint_contacts(
         start, stop = runs[0][0], runs[-1][1]
         if start == 0 or stop >= len(t):
             continue  # cut by the clip's ends: its timing is unknown
-        ic0 = _crossing(t, h, start, e.contact_height_ll)
-        to0 = _crossing(t, h, stop, e.contact_height_ll)
+        ic0 = _crossing(t, h, start, thr)
+        to0 = _crossing(t, h, stop, thr)
         duration = to0 - ic0
         if not e.min_contact_s <= duration <= e.max_contact_s:
             continue

@@ -140,7 +140,10 @@ def _leg_length(xy: np.ndarray) -> float:
 
 
 def _cadence(
-    sep_ll: np.ndarray, time_s: np.ndarray, th: ViewThresholds
+    sep_ll: np.ndarray,
+    time_s: np.ndarray,
+    th: ViewThresholds,
+    hip_y: np.ndarray | None = None,
 ) -> tuple[float, int]:
     """Steps/min from peaks of ankle separation (one peak per step).
 
@@ -155,9 +158,10 @@ def _cadence(
     s, t = sep_ll[ok], time_s[ok]
     dt = float(np.median(np.diff(t))) if len(t) > 1 else 1.0
     # Peaks closer than ~60 % of the step period are one step's (the separation can
-    # peak twice in a step). The period comes from the signal itself, not from a
-    # least step time in seconds, so a clip in slow motion counts its steps alike.
-    period = _step_period(s, dt, th)
+    # peak twice in a step). The period comes from the hips, which bob once a step
+    # whichever foot is down, not from a least step time in seconds, so a clip in
+    # slow motion counts its steps alike.
+    period = 0.0 if hip_y is None else _step_period(hip_y[ok], dt, th)
     # A running median removes one-frame glitches (a misplaced ankle) that would
     # split one step's peak in two.
     kernel = max(3, int(round(max(0.1, period / 6) / dt)) | 1)
@@ -173,15 +177,16 @@ def _cadence(
     return float(60.0 / np.median(np.diff(t[peaks]))), len(peaks)
 
 
-def _step_period(s: np.ndarray, dt: float, th: ViewThresholds) -> float:
-    """The separation's period (one step), seconds, from its autocorrelation: the
-    first peak at least 80 % as strong as the strongest (strides, two steps, often
-    correlate a little better than steps); 0 if there is no clear rhythm."""
-    n = len(s)
+def _step_period(y: np.ndarray, dt: float, th: ViewThresholds) -> float:
+    """The period of the hips' bob (one step), seconds: the first clear peak of
+    the autocorrelation of their vertical speed (a runner coming nearer or a road
+    that climbs drifts the position, not the bob); 0 if there is no clear rhythm."""
+    y = np.diff(y[np.isfinite(y)])
+    n = len(y)
     lo = max(2, int(th.min_step_s / dt))
     if n < 3 * lo:
         return 0.0
-    x = s - s.mean()
+    x = y - y.mean()
     f = np.fft.rfft(x, 2 * n)
     acf = np.fft.irfft(f * np.conj(f))[: n // 2]
     if acf[0] <= 0:
@@ -189,11 +194,8 @@ def _step_period(s: np.ndarray, dt: float, th: ViewThresholds) -> float:
     acf = acf / acf[0]
     inner = np.arange(lo, len(acf) - 1)
     peaks = inner[(acf[inner] > acf[inner - 1]) & (acf[inner] >= acf[inner + 1])]
-    peaks = peaks[acf[peaks] > 0.2]
-    if not len(peaks):
-        return 0.0
-    best = acf[peaks].max()
-    return float(peaks[acf[peaks] >= 0.5 * best][0] * dt)
+    peaks = peaks[acf[peaks] > 0.3]
+    return float(peaks[0] * dt) if len(peaks) else 0.0
 
 
 def _detrended(
@@ -314,7 +316,7 @@ def body_measures(
 
     leg = _leg_length(xy)
     sep = np.linalg.norm(xy[:, L.LEFT_ANKLE] - xy[:, L.RIGHT_ANKLE], axis=-1) / leg
-    cadence, n_steps = _cadence(sep, np.asarray(time_s, np.float64), th)
+    cadence, n_steps = _cadence(sep, time_s, th, hip[:, 1] / leg)
     size = np.linalg.norm(
         xy[:, L.NOSE] - (xy[:, L.LEFT_ANKLE] + xy[:, L.RIGHT_ANKLE]) / 2, axis=-1
     )
