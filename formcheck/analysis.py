@@ -112,7 +112,7 @@ def analyze_run(
         return analysis
     typical = thresholds.view.typical_run_cadence_spm
     guess = typical / slowed
-    found = _measure(run, thresholds, overrides, runner_height_cm, guess)
+    found = _measure(run, thresholds, overrides, runner_height_cm, guess, slowed)
     # The feet's contacts time the steps far better than the separation peaks the
     # first guess came from: the factor that puts them at the typical cadence.
     measured = cadence_spm(found.events) if found.events else math.nan
@@ -120,7 +120,9 @@ def analyze_run(
         better = guess * typical / measured
         if abs(better / guess - 1.0) > 0.02:
             guess = better
-            found = _measure(run, thresholds, overrides, runner_height_cm, guess)
+            found = _measure(
+                run, thresholds, overrides, runner_height_cm, guess, slowed
+            )
     # The view as seen on the video's clock (it says why slow motion is suspected),
     # with what the slowed clock adds: treadmill or not, steps.
     view = dataclasses.replace(
@@ -136,9 +138,17 @@ def analyze_run(
         "factor (--slowmo) to measure times",
     )
     summary["cadence_spm"] = None
-    notes = _capture_notes(run, found.clean, view, found.events, guess, estimated=True)
+    # Per step too: the step table, CSV and plots must not show what the summary
+    # withholds.
+    steps = [
+        dataclasses.replace(
+            st,
+            values={k: math.nan if _clocked(k) else v for k, v in st.values.items()},
+        )
+        for st in found.steps
+    ]
     return dataclasses.replace(
-        found, view=view, summary=summary, notes=notes, slowmo_estimated=True
+        found, view=view, steps=steps, summary=summary, slowmo_estimated=True
     )
 
 
@@ -148,8 +158,11 @@ def _measure(
     overrides: ViewOverrides,
     runner_height_cm: float | None,
     slowmo: float,
+    slowed_cadence_spm: float | None = None,
 ) -> Analysis:
-    """The measurement chain with the video's clock slowed by ``slowmo``."""
+    """The measurement chain with the video's clock slowed by ``slowmo``:
+    given by the user, or estimated from a running body's cadence on the video's
+    clock (``slowed_cadence_spm``; the notes then say so)."""
     if slowmo != 1.0:
         real = dataclasses.replace(run.track, time_s=run.track.time_s / slowmo)
         run = dataclasses.replace(run, track=real)
@@ -185,7 +198,10 @@ def _measure(
     cadence = cadence_spm(events) if events else math.nan
     vis = mean_visibility(run.track.visibility, run.track.detected)
     metrics = summarize(steps, series, view, cadence, vis, clean.time_s, events)
-    notes = _capture_notes(run, clean, view, events, slowmo)
+    unsure = view.treadmill is True and overrides.treadmill is None and not path.known
+    notes = _capture_notes(
+        run, clean, view, events, slowmo, slowed_cadence_spm, camera_unknown=unsure
+    )
     summary = {
         "cadence_spm": metrics["cadence_spm"].get("value"),
         "activity": view.activity,
@@ -206,15 +222,16 @@ def _measure(
     )
 
 
+def _clocked(name: str) -> bool:
+    """Whether metric ``name`` is measured in time (seconds, steps per minute)."""
+    return name in METRICS and METRICS[name].unit in CLOCKED_UNITS
+
+
 def _withhold_clocked(metrics: dict, why: str) -> dict:
-    """``metrics`` with every value measured in time (seconds, steps per minute)
-    replaced by the reason it is withheld."""
+    """``metrics`` with every value measured in time replaced by the reason it is
+    withheld."""
     return {
-        name: (
-            {"value": None, "omitted": why}
-            if name in METRICS and METRICS[name].unit in CLOCKED_UNITS
-            else entry
-        )
+        name: {"value": None, "omitted": why} if _clocked(name) else entry
         for name, entry in metrics.items()
     }
 
@@ -266,14 +283,20 @@ def _capture_notes(
     view: View,
     events,
     slowmo: float = 1.0,
-    estimated: bool = False,
+    slowed_cadence_spm: float | None = None,
+    camera_unknown: bool = False,
 ) -> list[str]:
-    """Plain-language notes on what limits this clip's measurements."""
+    """Plain-language notes on what limits this clip's measurements.
+
+    ``slowed_cadence_spm``: ``slowmo`` was estimated from this cadence on the
+    video's clock. ``camera_unknown``: the runner stays in place on screen and the
+    camera's motion could not be measured, so "treadmill" is a guess."""
     notes = []
+    estimated = slowed_cadence_spm is not None
     if estimated:
         notes.append(
             "The body moves like a runner's (the hips lowest at mid-stance, a bent "
-            f"swing knee, bent elbows) but at only {view.slowed_cadence_spm:.0f} "
+            f"swing knee, bent elbows) but at only {slowed_cadence_spm:.0f} "
             "steps per minute on the video's clock, which no runner runs: the clip "
             f"plays in slow motion, about {slowmo:.1f}x if the runner's cadence is "
             "typical. Steps, posture and foot strike are measured; cadence, contact "
@@ -313,6 +336,13 @@ def _capture_notes(
         notes.append(
             f"This looks like {view.activity}, not running: running metrics are "
             "not reported."
+        )
+    if camera_unknown and view.activity in ("running", "walking"):
+        notes.append(
+            "The runner stays in place on screen and the background gave too little "
+            "to measure the camera's motion (sky, a blank wall, blur), so this is "
+            "read as a treadmill. If the camera followed the runner, analyse again "
+            "with --overground."
         )
     if view.kind in ("front", "rear"):
         notes.append(

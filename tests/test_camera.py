@@ -139,3 +139,25 @@ def test_rendered_runner_followed_by_a_panning_camera_is_overground(tmp_path, fa
     view = json.loads(out.read_text())["view"]
     assert view["treadmill"] is False, view["reasons"]
     assert view["activity"] == "running"
+
+
+@pytest.mark.parametrize("measured", [False, True])
+def test_an_unmeasured_camera_makes_treadmill_a_guess_the_report_says_so(measured):
+    """The rendered sample's exact landmarks (a runner in place on screen): with the
+    camera's motion unknown the user is told that "treadmill" is a guess and how
+    to say otherwise; with a measured still camera they are not."""
+    import dataclasses
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_slowmo import _analysis_of_sample
+
+    from formcheck.analysis import analyze_run
+
+    base = _analysis_of_sample(1.0)
+    n = len(base.run.track)
+    camera = _motion([0.0] * n) if measured else CameraMotion.unmeasured(n)
+    analysis = analyze_run(dataclasses.replace(base.run, camera=camera))
+    assert analysis.view.treadmill is True
+    guessed = [note for note in analysis.notes if "--overground" in note]
+    assert bool(guessed) is not measured

@@ -119,6 +119,10 @@ def test_slowed_clock_without_the_factor_is_running_with_times_withheld():
     for name in ("cadence_spm", "contact_time_s", "flight_time_s", "step_time_s"):
         assert metrics[name]["value"] is None
         assert "slow motion" in metrics[name]["omitted"]
+    # ... in the step table too, so the CSV and plots cannot show them.
+    for st in slowed.steps:
+        assert np.isnan(st.values["contact_time_s"])
+        assert np.isnan(st.values["step_time_s"])
     # Clock-free metrics are measured as in real time.
     for name, tol in (("overstride_ll", 0.02), ("trunk_lean_deg", 0.5)):
         assert metrics[name]["value"] == pytest.approx(
