@@ -234,6 +234,7 @@ class EventThresholds(_Section):
     ground_quantile: float = _fraction()
     ground_window_s: float = _positive()
     ground_band_ll: float
+    ground_speed_quantile: float = _fraction()
     min_contact_s: float
     max_contact_s: float = _positive(at_least="min_contact_s")
     min_step_s: float = _positive()
