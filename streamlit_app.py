@@ -101,7 +101,7 @@ class Options:
 
     view: str = "auto"
     height_cm: float | None = None
-    slowmo: float = 1.0
+    slowmo: float | None = None
     variant: str = "full"
     several_people: bool = True
     max_upload_mb: int = DEFAULT_MAX_UPLOAD_MB
@@ -519,8 +519,10 @@ def _analyse_with_progress(
     return result
 
 
-#: The page's playback choices: label -> how many times slower than real life.
+#: The page's playback choices: label -> how many times slower than real life
+#: (None: not known; a runner at a cadence no runner has is taken for slow motion).
 PLAYBACK = {
+    "auto (slow motion detected)": None,
     "real time": 1.0,
     "slow motion 2×": 2.0,
     "slow motion 4×": 4.0,
@@ -546,7 +548,8 @@ def _sidebar(st) -> Options:
         "Playback",
         list(PLAYBACK),
         help="Slow motion saved as a normal video plays slower than real life: say "
-        "how much, so cadence and contact times come out in real time. Phone "
+        "how much, so cadence and contact times come out in real time (auto "
+        "notices slow motion and estimates it, but then withholds times). Phone "
         "slow-motion files that keep their high frame rate need nothing.",
     )
     variant = st.sidebar.selectbox(

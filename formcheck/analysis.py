@@ -22,7 +22,7 @@ from formcheck.gait.events import cadence_spm, detect_events
 from formcheck.gait.events_frontal import detect_frontal_events
 from formcheck.gait.scene import camera_path, steadied
 from formcheck.gait.types import CleanTrack, GaitEvent, View
-from formcheck.gait.view import classify_view
+from formcheck.gait.view import SLOWED_REASON, classify_view
 from formcheck.metrics.registry import CLOCKED_UNITS, METRICS
 from formcheck.metrics.steps import (
     StepRecord,
@@ -44,7 +44,8 @@ class ViewOverrides:
     #: The clip plays this many times slower than real life (a phone's slow motion
     #: conformed to a normal frame rate and shared). Every time the analysis
     #: measures is then real time: the video's timestamps divided by ``slowmo``.
-    slowmo: float = 1.0
+    #: None: not known (slow motion is then detected and estimated); 1: real time.
+    slowmo: float | None = None
 
 
 @dataclass(frozen=True)
@@ -62,9 +63,9 @@ class Analysis:
         runner_height_cm: as given by the user, if any.
         notes: plain-language notes on what limits this clip's measurements.
         slowmo: how many times slower than real life the clip plays (given by the
-            user, 1 = real time). ``run.track``, ``clean``, ``events``, ``steps``
-            and every time in the report are real time; the video's own clock is
-            :meth:`video_time_s`.
+            user or estimated, see ``slowmo_estimated``; 1 = real time).
+            ``run.track``, ``clean``, ``events``, ``steps`` and every time in the
+            report are real time; the video's own clock is :meth:`video_time_s`.
         slowmo_estimated: ``slowmo`` was not given but guessed from a running
             body's slow steps (:func:`analyze_run`); the summary then withholds
             every number measured in time.
@@ -97,59 +98,72 @@ def analyze_run(
     """Measure a pose run: view, events, per-step and summary metrics.
 
     With ``overrides.slowmo`` the track's timestamps are put in real time first, so
-    every stage (filters, event windows, cadence) sees real running. Without it, a
-    clip whose body runs (every clock-free cue) at a cadence no runner has is taken
-    to play in slow motion: it is measured on a clock slowed by the factor a typical
-    cadence implies (``[view] typical_run_cadence_spm``), so steps and contacts are
-    found, and every number that depends on the clock is withheld, since the factor
-    is only a guess."""
-    slowmo = float(overrides.slowmo)
+    every stage (filters, event windows, cadence) sees real running. A clip whose
+    body runs (by the clock-free cues) at a cadence no runner has on that clock
+    plays slower still: unless the user said it plays in real time (``slowmo=1``),
+    it is measured on a clock slowed by the factor a typical cadence implies
+    (``[view] typical_run_cadence_spm``), so steps and contacts are found, and every
+    number that depends on the clock is withheld, since the factor is a guess."""
+    given = overrides.slowmo
+    slowmo = 1.0 if given is None else float(given)
     if not (math.isfinite(slowmo) and slowmo > 0):
         raise ValueError(f"slowmo must be a positive number, not {slowmo!r}")
     analysis = _measure(run, thresholds, overrides, runner_height_cm, slowmo)
     slowed = analysis.view.slowed_cadence_spm
-    if slowmo != 1.0 or not slowed:
+    if not slowed:
         return analysis
     typical = thresholds.view.typical_run_cadence_spm
-    guess = typical / slowed
-    found = _measure(run, thresholds, overrides, runner_height_cm, guess, slowed)
+    if given is not None:
+        # The user's clock is kept, but a cadence no runner has is not reported.
+        likely = slowmo * typical / slowed
+        note = (
+            f"Even on the clock given ({slowmo:g}x), the steps come at {slowed:.0f} "
+            "per minute, which no runner runs: cadence, contact and flight times "
+            f"are not reported. About {likely:.1f}x would give a typical cadence."
+        )
+        withheld = _withhold_clocked(analysis, "no runner steps this slowly")
+        return dataclasses.replace(withheld, notes=[note, *withheld.notes])
+    video_cadence = slowed  # steps/min on the video's own clock
+    guess = typical / video_cadence
+    found = _measure(run, thresholds, overrides, runner_height_cm, guess, video_cadence)
     # The feet's contacts time the steps far better than the separation peaks the
     # first guess came from: the factor that puts them at the typical cadence.
     measured = cadence_spm(found.events) if found.events else math.nan
     if math.isfinite(measured) and measured > 0:
         better = guess * typical / measured
-        if abs(better / guess - 1.0) > 0.02:
+        if abs(better / guess - 1.0) > REFINE_TOLERANCE:
             guess = better
             found = _measure(
-                run, thresholds, overrides, runner_height_cm, guess, slowed
+                run, thresholds, overrides, runner_height_cm, guess, video_cadence
             )
-    # The view as seen on the video's clock (it says why slow motion is suspected),
-    # with what the slowed clock adds: treadmill or not, steps.
+    if found.view.activity != "running" or guess < MIN_SLOWMO:
+        # The contacts say the steps come at a runner's cadence after all (the
+        # first guess rested on a miscounted rhythm), or the slowed clock does not
+        # show running: no slow motion is claimed.
+        view = dataclasses.replace(analysis.view, slowed_cadence_spm=None)
+        return dataclasses.replace(analysis, view=view)
+    # Kind, facing and treadmill as measured on the slowed clock; why the body is
+    # running, and why slow motion is suspected, from the video's clock.
+    activity = ("running", "walking", SLOWED_REASON)
     view = dataclasses.replace(
         found.view,
-        activity="running",
-        slowed_cadence_spm=slowed,
-        reasons=analysis.view.reasons,
+        slowed_cadence_spm=video_cadence,
+        reasons=tuple(r for r in found.view.reasons if not r.startswith(activity))
+        + tuple(r for r in analysis.view.reasons if r.startswith(activity)),
     )
-    summary = dict(found.summary)
-    summary["metrics"] = _withhold_clocked(
-        found.summary["metrics"],
+    withheld = _withhold_clocked(
+        found,
         f"the clip seems to play in slow motion (about {guess:.1f}x); give the "
-        "factor (--slowmo) to measure times",
+        "factor to measure times",
     )
-    summary["cadence_spm"] = None
-    # Per step too: the step table, CSV and plots must not show what the summary
-    # withholds.
-    steps = [
-        dataclasses.replace(
-            st,
-            values={k: math.nan if _clocked(k) else v for k, v in st.values.items()},
-        )
-        for st in found.steps
-    ]
-    return dataclasses.replace(
-        found, view=view, steps=steps, summary=summary, slowmo_estimated=True
-    )
+    return dataclasses.replace(withheld, view=view, slowmo_estimated=True)
+
+
+#: A refined slow-motion factor this close to the first guess is kept as it is.
+REFINE_TOLERANCE = 0.02
+#: A clip slowed less than this is not called slow motion (phones slow 2x or more;
+#: less is within the spread of runners' cadences).
+MIN_SLOWMO = 1.2
 
 
 def _measure(
@@ -159,10 +173,12 @@ def _measure(
     runner_height_cm: float | None,
     slowmo: float,
     slowed_cadence_spm: float | None = None,
+    given: float | None = None,
 ) -> Analysis:
     """The measurement chain with the video's clock slowed by ``slowmo``:
     given by the user, or estimated from a running body's cadence on the video's
-    clock (``slowed_cadence_spm``; the notes then say so)."""
+    clock (``slowed_cadence_spm``, with the factor the user ``given`` if any; the
+    notes then say so)."""
     if slowmo != 1.0:
         real = dataclasses.replace(run.track, time_s=run.track.time_s / slowmo)
         run = dataclasses.replace(run, track=real)
@@ -188,19 +204,26 @@ def _measure(
     if not running:
         events = []
     elif view.kind in ("rear", "front"):
-        events = detect_frontal_events(clean, view)
+        events = detect_frontal_events(steady, view)
     else:
         events = detect_events(steady, view, thresholds)
     steps = step_records(
-        clean.xy, clean.time_s, events, view, runner_height_cm=runner_height_cm
+        steady.xy, clean.time_s, events, view, runner_height_cm=runner_height_cm
     )
-    series = clip_series(clean.xy, view)
+    series = clip_series(steady.xy, view)
     cadence = cadence_spm(events) if events else math.nan
     vis = mean_visibility(run.track.visibility, run.track.detected)
     metrics = summarize(steps, series, view, cadence, vis, clean.time_s, events)
     unsure = view.treadmill is True and overrides.treadmill is None and not path.known
     notes = _capture_notes(
-        run, clean, view, events, slowmo, slowed_cadence_spm, camera_unknown=unsure
+        run,
+        clean,
+        view,
+        events,
+        slowmo,
+        slowed_cadence_spm,
+        camera_unknown=unsure,
+        given=given,
     )
     summary = {
         "cadence_spm": metrics["cadence_spm"].get("value"),
@@ -227,13 +250,23 @@ def _clocked(name: str) -> bool:
     return name in METRICS and METRICS[name].unit in CLOCKED_UNITS
 
 
-def _withhold_clocked(metrics: dict, why: str) -> dict:
-    """``metrics`` with every value measured in time replaced by the reason it is
-    withheld."""
-    return {
+def _withhold_clocked(analysis: Analysis, why: str) -> Analysis:
+    """``analysis`` with every value measured in time (summary and per step, so
+    the step table, CSV and plots cannot show it) replaced by ``why``."""
+    summary = dict(analysis.summary)
+    summary["metrics"] = {
         name: {"value": None, "omitted": why} if _clocked(name) else entry
-        for name, entry in metrics.items()
+        for name, entry in analysis.summary["metrics"].items()
     }
+    summary["cadence_spm"] = None
+    steps = [
+        dataclasses.replace(
+            st,
+            values={k: math.nan if _clocked(k) else v for k, v in st.values.items()},
+        )
+        for st in analysis.steps
+    ]
+    return dataclasses.replace(analysis, summary=summary, steps=steps)
 
 
 def _frames_in(seconds: float, clean: CleanTrack) -> int:
@@ -285,6 +318,7 @@ def _capture_notes(
     slowmo: float = 1.0,
     slowed_cadence_spm: float | None = None,
     camera_unknown: bool = False,
+    given: float | None = None,
 ) -> list[str]:
     """Plain-language notes on what limits this clip's measurements.
 
@@ -299,9 +333,11 @@ def _capture_notes(
             f"swing knee, bent elbows) but at only {slowed_cadence_spm:.0f} "
             "steps per minute on the video's clock, which no runner runs: the clip "
             f"plays in slow motion, about {slowmo:.1f}x if the runner's cadence is "
-            "typical. Steps, posture and foot strike are measured; cadence, contact "
-            "and flight times are not, as they depend on the exact factor. If you "
-            f"know it, analyse the clip again with --slowmo (e.g. --slowmo "
+            "typical"
+            + (f" (not {given:g}x, as given)" if given is not None else "")
+            + ". Steps, posture and foot strike are measured; cadence, contact and "
+            "flight times are not, as they depend on the exact factor. If you know "
+            "it, give it (--slowmo, or the page's Playback setting; e.g. "
             f"{_likely_factor(slowmo, run.video.fps)})."
         )
     elif slowmo != 1.0:

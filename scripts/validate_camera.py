@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+from formcheck.config import DEFAULT
 from formcheck.synth import PRESETS, RunnerParams, SceneParams
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -264,9 +265,11 @@ def _pct(a: int, b: int) -> str:
 #: rendered 2x/4x clips at 155-185 spm and the real clips; not rerun by this script).
 GRAVITY_CLOCK = (
     "*The slow-motion factor.* Without `--slowmo`, a clip whose body runs "
-    "(hips lowest at mid-stance, bent swing knee and elbows) at under 115 steps/min "
-    "on the video's clock is taken to play in slow motion; the factor is the one "
-    "that puts its detected steps at a typical 170 steps/min, so it is off by as "
+    "(hips lowest at mid-stance, bent swing knee and elbows) at under "
+    f"{DEFAULT.view.slowed_max_cadence_spm:.0f} steps/min on the video's clock is "
+    "taken to play in slow motion; the factor is the one that puts its detected "
+    f"steps at a typical {DEFAULT.view.typical_run_cadence_spm:.0f} steps/min, so "
+    "it is off by as "
     "much as the runner's cadence is from 170 (runners at 150-190 spm: about ±7 % "
     "SD, within 15 % for 148-200 spm). Cadence, contact and flight times are then "
     "withheld; the note suggests the factor, or the phone capture rate that fits. "

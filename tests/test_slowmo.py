@@ -12,6 +12,7 @@ time is real time again and the cadence is the runner's.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -35,9 +36,14 @@ _RUN = [(2.0, "hips"), (1.0, "swing knee"), (1.0, "elbows")]
         (_RUN, 170.0, False),
         # A walker: the clock-free cues say walking too.
         ([(-2.0, "hips"), (-1.0, "swing knee"), (-1.0, "elbows")], 110.0, False),
-        ([(2.0, "hips"), (1.0, "swing knee"), (-1.0, "elbows")], 88.0, False),
-        # Not every clock-free cue measured (not a side view): not enough to say.
-        ([(1.0, "swing knee"), (1.0, "elbows")], 88.0, False),
+        # The bounce and a joint outvote the elbows: running, and no runner steps
+        # at 88 a minute.
+        ([(2.0, "hips"), (1.0, "swing knee"), (-1.0, "elbows")], 88.0, True),
+        # The bounce not measured (a short clip): knee and elbows both say running.
+        ([(1.0, "swing knee"), (1.0, "elbows")], 42.0, True),
+        ([(1.0, "swing knee"), (-1.0, "elbows")], 42.0, False),
+        # One clock-free cue (not a side view): not enough to say.
+        ([(1.0, "elbows")], 42.0, False),
         (_RUN, float("nan"), False),
     ],
 )
@@ -47,10 +53,10 @@ def test_slow_motion_is_suspected_only_when_every_clock_free_cue_says_running(
     assert _looks_slowed(free, cadence, DEFAULT.view) is slowed
 
 
-def _analysis_of_sample(stretch: float, given: float | None = None) -> Analysis:
+def _analysis_of_sample(stretch: float, given: float | None | str = "true") -> Analysis:
     """The rendered sample's landmarks, without MediaPipe: the truth file's exact
     landmarks, in a pose run whose clock is stretched ``stretch`` times, analysed
-    with ``--slowmo given`` (default: the true factor)."""
+    with ``--slowmo given`` (default: the true factor; None: not given)."""
     from formcheck.pipeline import ModelInfo, PoseRun
     from formcheck.pose.track import PoseTrack
     from formcheck.video import VideoInfo
@@ -75,7 +81,7 @@ def _analysis_of_sample(stretch: float, given: float | None = None) -> Analysis:
         "x.mp4", track.width, track.height, fps, n, n / fps, 0, "h264", False
     )
     run = PoseRun(video, ModelInfo("full", "0" * 64, "m"), track, None, {})
-    slowmo = stretch if given is None else given
+    slowmo = stretch if given == "true" else given
     return analyze_run(run, overrides=ViewOverrides(slowmo=slowmo))
 
 
@@ -103,7 +109,7 @@ def test_slowed_clock_without_the_factor_is_running_with_times_withheld():
     """4x slowed, not told: running (clock-free cues), the factor estimated within
     15 %, steps found where the real-time clip has them, every clocked number
     withheld with the reason, and a note that says how to get them."""
-    slowed = _analysis_of_sample(4.0, given=1.0)
+    slowed = _analysis_of_sample(4.0, given=None)
     real = _analysis_of_sample(1.0)
     assert slowed.view.activity == "running"
     assert slowed.view.slowed_cadence_spm is not None
@@ -133,6 +139,29 @@ def test_slowed_clock_without_the_factor_is_running_with_times_withheld():
     assert not any("This looks like walking" in n for n in slowed.notes)
 
 
+@pytest.mark.parametrize("given", [1.0, 2.0])
+def test_a_clock_given_is_kept_but_a_cadence_no_runner_has_is_not_reported(given):
+    """Told 'real time' (or 2x) for a 4x clip: the user's clock is kept, nothing is
+    estimated, and no cadence or contact time of a runner stepping 43 (or 86) times
+    a minute is reported; the note says what factor would be typical."""
+    told = _analysis_of_sample(4.0, given=given)
+    assert not told.slowmo_estimated and told.slowmo == given
+    assert told.summary["cadence_spm"] is None
+    assert told.summary["metrics"]["contact_time_s"]["value"] is None
+    note = told.notes[0]
+    assert f"({given:g}x)" in note
+    likely = float(re.search(r"About ([0-9.]+)x", note).group(1))
+    assert likely == pytest.approx(4.0, rel=0.15)
+
+
+def test_no_slow_motion_is_claimed_for_a_runner_at_a_runners_cadence():
+    """Not told, a real-time runner: no factor is estimated, cadence reported."""
+    real = _analysis_of_sample(1.0, given=None)
+    assert not real.slowmo_estimated and real.slowmo == 1.0
+    assert real.view.slowed_cadence_spm is None
+    assert real.summary["cadence_spm"] == pytest.approx(172, rel=0.01)
+
+
 def _slowed_render(tmp_path: Path, factor: int) -> tuple[Path, dict]:
     """A treadmill runner captured at 30*factor fps and written as a 30 fps file
     (5 s of running: cadence within 1 % needs more than a few steps)."""
@@ -153,23 +182,24 @@ def test_a_rendered_4x_slow_motion_clip_end_to_end(tmp_path):
     the runner's own cadence (within 1 %) with ``--slowmo 4``."""
     clip, truth = _slowed_render(tmp_path, 4)
     reports = {}
-    for slowmo in ("1", "4"):
+    for slowmo in ("not given", "4"):
         out = tmp_path / f"r{slowmo}.json"
+        option = [] if slowmo == "not given" else ["--slowmo", slowmo]
         proc = subprocess.run(
             [sys.executable, "-m", "formcheck", "analyze", str(clip), "--quiet"]
-            + ["--json", str(out), "--slowmo", slowmo],
+            + ["--json", str(out), *option],
             capture_output=True,
             text=True,
             timeout=600,
         )
         assert proc.returncode == 0, proc.stderr
         reports[slowmo] = json.loads(out.read_text())
-    plain, told = reports["1"], reports["4"]
+    plain, told = reports["not given"], reports["4"]
     assert plain["view"]["activity"] == "running"
     assert plain["playback"]["estimated"] is True
     assert plain["playback"]["slowmo"] == pytest.approx(4.0, rel=0.15)
     assert plain["summary"]["cadence_spm"] is None
-    assert any("--slowmo 4" in n for n in plain["capture_notes"])
+    assert any("--slowmo" in n and "e.g. 4)" in n for n in plain["capture_notes"])
     assert told["view"]["activity"] == "running"
     assert told["playback"] == {"slowmo": 4.0, "estimated": False}
     assert told["summary"]["cadence_spm"] == pytest.approx(

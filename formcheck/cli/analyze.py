@@ -93,16 +93,18 @@ def analyze(
         typer.Option("--treadmill/--overground", help="Say how the clip was filmed."),
     ] = None,
     slowmo: Annotated[
-        float,
+        float | None,
         typer.Option(
             min=0.1,
             max=64.0,
             help="The clip plays this many times slower than real life (slow motion "
-            "shared at a normal frame rate, e.g. 2 or 4; below 1 if it plays fast); "
-            "times and cadence are then given in real time. Phone slow-motion files "
+            "shared at a normal frame rate, e.g. 2 or 4; below 1 if it plays fast; "
+            "1 = real time); times and cadence are then given in real time. Not "
+            "given: a runner at a cadence no runner has is taken for slow motion, "
+            "its factor estimated and its times withheld. Phone slow-motion files "
             "that keep real timestamps need nothing.",
         ),
-    ] = 1.0,
+    ] = None,
     height_cm: HeightCm = None,
     thresholds_file: ThresholdsFile = None,
     variant: ModelVariant = models.DEFAULT_VARIANT,

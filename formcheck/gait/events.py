@@ -23,9 +23,10 @@ at any frame rate, camera distance and resolution, facing either way.
    (one per ground contact). Working on footprints instead of labelled feet makes the
    contacts immune to MediaPipe swapping the legs' labels where they cross.
 3. **Contact and timing.** Within a footprint, the foot's height is the lower of the
-   labelled feet standing near it. The contact is the run of frames below
-   ``contact_height_ll``. A threshold crossing fires early at landing and late at
-   take-off, so each event is refined to the *kink* of the curve: a hinge
+   labelled feet standing near it. The contact is the run of frames within
+   ``contact_height_ll`` of the lowest height on that footprint (each footprint is
+   its own ground: the far foot's contacts read a little higher). A threshold
+   crossing fires early at landing and late at take-off, so each event is refined to the *kink* of the curve: a hinge
    ``c + a * max(0, t_k - t)**p`` (landing; mirrored for take-off) is fitted to the
    samples within ``hinge_window_s`` of the crossing, ``t_k`` searched at 1/20 frame,
    ``p`` in {1, 1.5, 2} (1: landing with vertical speed, 2: a foot that comes down
@@ -288,8 +289,9 @@ def _crossing(t: np.ndarray, h: np.ndarray, i: int, thr: float) -> float:
 
 
 def _lowest_points(clean: CleanTrack, forward: float, th: Thresholds):
-    """Per labelled foot: height (ll) and hip-relative forward position (ll) of the
-    foot's lowest point (heel or foot index), and the leg length in pixels."""
+    """Per labelled foot: height (ll) of the foot's lowest point (heel or foot
+    index) and the ankle's forward position relative to the hips (ll); and the
+    ``(n,)`` leg length in pixels they are measured in."""
     scale = local_leg_length(clean, th.events.ground_window_s)
     heights = foot_heights(clean, th, scale=scale)
     hip_x = 0.5 * (clean.xy[:, L.LEFT_HIP, 0] + clean.xy[:, L.RIGHT_HIP, 0])

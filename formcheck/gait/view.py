@@ -86,8 +86,9 @@ class BodyMeasures:
         n_steps: separation peaks found.
         knee_min_deg: 5th percentile of the smaller knee interior angle per frame.
         elbow_deg: median elbow interior angle.
-        bounce_ll: vertical hip oscillation after removing a 1 s running median
-            (5th-95th percentile range), leg lengths; NaN if under ~1 s of data.
+        bounce_ll: vertical hip oscillation after removing a running median over
+            1 s or three steps, whichever is longer (5th-95th percentile range), leg
+            lengths; NaN if under two such windows of data.
         camera_pan_ll: how far the camera panned over the clip (range of its
             horizontal path), leg lengths; NaN when the camera path is unknown.
         bounce_phase: correlation of the hips' height with the feet's separation
@@ -161,7 +162,7 @@ def _cadence(
     # peak twice in a step). The period comes from the hips, which bob once a step
     # whichever foot is down, not from a least step time in seconds, so a clip in
     # slow motion counts its steps alike.
-    period = 0.0 if hip_y is None else _step_period(hip_y[ok], dt, th)
+    period = 0.0 if hip_y is None else _step_period(hip_y, dt, th)
     # A running median removes one-frame glitches (a misplaced ankle) that would
     # split one step's peak in two.
     kernel = max(3, int(round(max(0.1, period / 6) / dt)) | 1)
@@ -181,7 +182,12 @@ def _step_period(y: np.ndarray, dt: float, th: ViewThresholds) -> float:
     """The period of the hips' bob (one step), seconds: the first clear peak of
     the autocorrelation of their vertical speed (a runner coming nearer or a road
     that climbs drifts the position, not the bob); 0 if there is no clear rhythm."""
-    y = np.diff(y[np.isfinite(y)])
+    ok = np.isfinite(y)
+    if ok.sum() < 3:
+        return 0.0
+    # Missed frames are bridged on the frame grid, so lags stay times.
+    k = np.arange(len(y))
+    y = np.diff(np.interp(k, k[ok], y[ok]))
     n = len(y)
     lo = max(2, int(th.min_step_s / dt))
     if n < 3 * lo:
@@ -491,8 +497,7 @@ def _activity(
                 SLOWED_REASON,
             ],
         )
-    free_weight = sum(abs(v) for v, _ in free)
-    if free_weight >= 3.0 and _share(free) >= th.run_min_vote_share:
+    if _free_cues_decide(free, th):
         # The hips' bounce and a joint agree (or outvote the third) on running
         # kinematics: a slow jog's cadence does not overrule them. The knee and
         # elbows alone do not decide (drills and skips bend both).
@@ -524,17 +529,30 @@ def _cues(votes: list[tuple[float, str]]) -> str:
 SLOWED_REASON = "running kinematics at a walking cadence: slow-motion playback?"
 
 
+#: The clock-free cues decide on their own from this much weight: the hips' bounce
+#: (2) with a joint (1), never the knee and elbows alone (drills bend both).
+FREE_DECIDE_WEIGHT = 3.0
+
+
+def _free_cues_decide(free: list[tuple[float, str]], th: ViewThresholds) -> bool:
+    """Whether the clock-free cues alone say running."""
+    weight = sum(abs(v) for v, _ in free)
+    return weight >= FREE_DECIDE_WEIGHT and _share(free) >= th.run_min_vote_share
+
+
 def _looks_slowed(
     free: list[tuple[float, str]], cadence_spm: float, th: ViewThresholds
 ) -> bool:
-    """Every clock-free cue says running - the hips' bounce, the swing knee and the
-    elbows, all three measured - yet the steps come slower than any runner's
-    (``slowed_max_cadence_spm``): the clip plays in slow motion."""
+    """The body runs by the clock-free cues - they decide on their own, or every one
+    measured says running (at least two: the swing knee and the elbows) - yet the
+    steps come slower than any runner's (``slowed_max_cadence_spm``): the clip
+    plays in slow motion."""
+    weight = sum(abs(v) for v, _ in free)
+    runs = _free_cues_decide(free, th) or (
+        weight >= 2.0 and all(v > 0 for v, _ in free)
+    )
     return bool(
-        len(free) == 3
-        and all(v > 0 for v, _ in free)
-        and np.isfinite(cadence_spm)
-        and cadence_spm < th.slowed_max_cadence_spm
+        runs and np.isfinite(cadence_spm) and cadence_spm < th.slowed_max_cadence_spm
     )
 
 

@@ -232,6 +232,16 @@ def _step_table(analysis: Analysis) -> str:
     return f'<div class="scroll"><table><tr>{head}</tr>{body}</table></div>'
 
 
+def _length(analysis: Analysis, span: float, n: int) -> str:
+    """The analysed span on the video's clock, and in real time when it differs."""
+    video = analysis.run.video
+    text = f"{analysis.video_time_s(span):.1f} s analysed ({n} frames, {video.fps:.0f} fps)"
+    if analysis.slowmo != 1.0:
+        how = "estimated" if analysis.slowmo_estimated else "as given"
+        text += f"; plays {analysis.slowmo:.1f}× slow ({how}): {span:.1f} s real time"
+    return text
+
+
 def _facts(analysis: Analysis, report: Mapping) -> str:
     video = analysis.run.video
     view = analysis.view
@@ -244,7 +254,7 @@ def _facts(analysis: Analysis, report: Mapping) -> str:
     cadence = analysis.summary.get("cadence_spm")
     items = [
         ("Clip", Path(str(video.path)).name),
-        ("Length", f"{span:.1f} s analysed ({n} frames, {video.fps:.0f} fps)"),
+        ("Length", _length(analysis, span, n)),
         ("Size", f"{video.width}×{video.height}"),
         ("View", f"{view_txt} ({100 * view.confidence:.0f}% sure)"),
         ("Activity", view.activity),
