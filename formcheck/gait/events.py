@@ -24,27 +24,27 @@ at any frame rate, camera distance and resolution, facing either way.
    contacts immune to MediaPipe swapping the legs' labels where they cross.
 3. **Contact and timing.** Within a footprint, the foot's height is the lower of the
    labelled feet standing near it. The contact is the run of frames within
-   ``contact_height_ll`` of the lowest height on that footprint (each footprint is
-   its own ground: the far foot's contacts read a little higher). A threshold
-   crossing fires early at landing and late at take-off, so each event is refined to the *kink* of the curve: a hinge
-   ``c + a * max(0, t_k - t)**p`` (landing; mirrored for take-off) is fitted to the
-   samples within ``hinge_window_s`` of the crossing, ``t_k`` searched at 1/20 frame,
-   ``p`` in {1, 1.5, 2} (1: landing with vertical speed, 2: a foot that comes down
-   tangentially). A landing is fitted jointly to the foot's height and to where its
-   centre (between heel and foot index) is over the ground, one hinge time for both,
-   searched back to 40 % of the contact before the crossing: the foot stops moving
-   forward over the ground when it lands, the sharper cue of the two (a heel landing
-   ahead of the body hangs near the ground, and on a 2x slowed tracking shot its
-   height crossed the threshold 3-10 frames after the hand-labelled landing). Take-off
-   is fitted to the height alone (the foot's centre starts forward while the toes
-   are still down). The samples are one fixed set for every candidate ``t_k``: a
-   window that slid with ``t_k`` could sit on the flat part alone and fit it
-   perfectly, which dragged the fit toward the contact's middle. Optionally
-   (``kink_through_filter``) the hinge is passed through the cleaning's zero-phase
-   low-pass before it is compared with the (filtered) data; on MediaPipe's rendered
-   runners it lost 12 points of IC within +-1 frame, so it is off by default. This
-   avoids the classic traps too: the ankle is lowest near mid-stance on a treadmill,
-   not at contact, and the foot's most forward point comes *before* contact
+   ``contact_height_ll`` of the lowest height on that footprint (each footprint is its
+   own ground: the far foot's contacts read a little higher). A threshold crossing
+   fires early at landing and late at take-off, so each event is refined to the *kink*
+   of the curve: a hinge ``c + a * max(0, t_k - t)**p`` (landing; mirrored for
+   take-off) is fitted to the samples within ``hinge_window_s`` of the crossing,
+   ``t_k`` searched at 1/20 frame, ``p`` in {1, 1.5, 2} (1: landing with vertical
+   speed, 2: a foot that comes down tangentially). A landing is fitted jointly to the
+   foot's height and to where its centre (between heel and foot index) is over the
+   ground, one hinge time for both, searched back to 40 % of the contact before the
+   crossing: the foot stops moving forward over the ground when it lands, the sharper
+   cue of the two (a heel landing ahead of the body hangs near the ground, and on a 2x
+   slowed tracking shot its height crossed the threshold 3-10 frames after the
+   hand-labelled landing). Take-off is fitted to the height alone (the foot's centre
+   starts forward while the toes are still down). The samples are one fixed set for
+   every candidate ``t_k``: a window that slid with ``t_k`` could sit on the flat part
+   alone and fit it perfectly, which dragged the fit toward the contact's middle.
+   Optionally (``kink_through_filter``) the hinge is passed through the cleaning's
+   zero-phase low-pass before it is compared with the (filtered) data; on MediaPipe's
+   rendered runners it lost 12 points of IC within +-1 frame, so it is off by default.
+   This avoids the classic traps too: the ankle is lowest near mid-stance on a
+   treadmill, not at contact, and the foot's most forward point comes *before* contact
    (late-swing retraction).
 4. **Feet and plausibility.** Contacts starting within ``min_step_s`` of the previous
    one and overlapping it in time are duplicates (the shorter is dropped). Running
