@@ -297,3 +297,44 @@ def test_steadied_takes_the_cameras_vertical_shake_out():
     assert np.allclose(out[..., 0], shaken[..., 0])
     unknown = CameraPath(np.full((4, 2), np.nan), 0.0)
     assert steadied(shaken, unknown) is shaken
+
+
+def test_local_statistic_is_held_at_the_ends_and_global_for_short_clips():
+    from formcheck.gait.events import _local
+
+    t = np.arange(120) / 30.0
+    ramp = t.copy()
+    out = _local(ramp, t, 1.0, np.mean)
+    inner = (t >= 0.5) & (t <= t[-1] - 0.5)
+    # A straight line's window mean is the line itself where the window fits ...
+    assert np.allclose(out[inner], ramp[inner], atol=0.02)
+    # ... and is held beyond, not biased by a one-sided window.
+    assert np.allclose(out[t < 0.5], out[inner][0], atol=1e-9)
+    assert np.allclose(out[t > t[-1] - 0.5], out[inner][-1], atol=1e-9)
+    short = _local(ramp[:20], t[:20], 1.0, np.median)
+    assert np.allclose(short, np.median(ramp[:20]))
+    pooled = _local(np.column_stack([ramp, ramp + 1.0]), t, 1.0, np.mean)
+    assert np.allclose(pooled[inner], ramp[inner] + 0.5, atol=0.02)
+    assert np.isnan(_local(np.full(50, np.nan), t[:50], 1.0, np.mean)).all()
+
+
+@pytest.mark.parametrize("true_kink", [0.50, 0.517])
+def test_joint_hinge_finds_the_shared_corner(true_kink):
+    """Height and position over the ground both stop at the landing; one hinge
+    time fits both (to a tenth of a frame on clean signals)."""
+    from formcheck.gait.events import _kink_time
+
+    t = np.arange(60) / 60.0
+    lag = np.maximum(0.0, true_kink - t)
+    height = 0.02 + 1.5 * lag**1.5
+    ground = 3.0 - 2.0 * lag  # forward over the ground until it lands
+    fitted = _kink_time(
+        t,
+        np.column_stack([height, ground]),
+        guess=true_kink + 0.05,
+        window=0.1,
+        landing=True,
+        dt=1 / 60,
+        before=0.1,
+    )
+    assert fitted == pytest.approx(true_kink, abs=0.1 / 60)

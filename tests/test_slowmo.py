@@ -205,3 +205,20 @@ def test_a_rendered_4x_slow_motion_clip_end_to_end(tmp_path):
     assert told["summary"]["cadence_spm"] == pytest.approx(
         truth["runner"]["cadence_spm"], rel=0.01
     )
+
+
+@pytest.mark.parametrize(
+    ("estimate", "fps", "suggested"),
+    [
+        (1.93, 25.0, "2"),  # a 50 fps capture played at 25 fps
+        (3.87, 30.0, "4"),  # 120 fps at 30
+        (7.4, 30.0, "8"),  # 240 fps at 30
+        (5.3, 30.0, "5.3"),  # no phone capture rate within 20 %: the estimate
+    ],
+)
+def test_the_suggested_factor_is_a_phone_capture_rate_when_one_fits(
+    estimate, fps, suggested
+):
+    from formcheck.analysis import _likely_factor
+
+    assert _likely_factor(estimate, fps) == suggested
