@@ -48,8 +48,11 @@ TOL_S = 0.025
 END_MARGIN = 0.5
 
 
-def camera_cases(quick: bool) -> list[tuple[str, RunnerParams, SceneParams, float]]:
-    """``(label, runner, scene, slowmo given)`` of every rendered case."""
+def camera_cases(
+    quick: bool,
+) -> list[tuple[str, RunnerParams, SceneParams, float | None]]:
+    """``(label, runner, scene, slowmo given)`` of every rendered case (None: not
+    given, as a user who does not know)."""
     runner = PRESETS["good_form"]
     dur = 3.0 if quick else 5.0
     base = SceneParams(
@@ -69,7 +72,7 @@ def camera_cases(quick: bool) -> list[tuple[str, RunnerParams, SceneParams, floa
             "treadmill, static camera, 30 fps",
             runner,
             replace(base, treadmill=True, camera="static"),
-            1.0,
+            None,
         ),
         (
             # A static camera sees the runner cross it: a frame twice as wide, for
@@ -77,29 +80,34 @@ def camera_cases(quick: bool) -> list[tuple[str, RunnerParams, SceneParams, floa
             "static camera, 30 fps (1920x540)",
             runner,
             replace(base, camera="static", width=1920, duration_s=min(dur, 2.8)),
-            1.0,
+            None,
         ),
-        ("pan with lag, 30 fps", runner, follow, 1.0),
+        ("pan with lag, 30 fps", runner, follow, None),
         (
             "pan with lag, 30 fps, facing left",
             runner,
             replace(follow, facing="left"),
-            1.0,
+            None,
         ),
-        ("pan with lag, 60 fps", runner, replace(follow, fps=60.0), 1.0),
+        ("pan with lag, 60 fps", runner, replace(follow, fps=60.0), None),
         (
             "pan with lag, 60 fps, facing left",
             runner,
             replace(follow, fps=60.0, facing="left"),
-            1.0,
+            None,
         ),
-        ("pan + zoom + shake + roll, 30 fps", runner, handheld, 1.0),
-        ("pan + zoom + shake + roll, 60 fps", runner, replace(handheld, fps=60.0), 1.0),
+        ("pan + zoom + shake + roll, 30 fps", runner, handheld, None),
+        (
+            "pan + zoom + shake + roll, 60 fps",
+            runner,
+            replace(handheld, fps=60.0),
+            None,
+        ),
         (
             "4x slow motion (30 fps file), not told",
             runner,
             replace(follow, slowmo=4.0),
-            1.0,
+            None,
         ),
         (
             "4x slow motion (30 fps file), --slowmo 4",
@@ -111,7 +119,7 @@ def camera_cases(quick: bool) -> list[tuple[str, RunnerParams, SceneParams, floa
             "true 120 fps",
             runner,
             replace(follow, fps=120.0, duration_s=min(dur, 3.0)),
-            1.0,
+            None,
         ),
     ]
     if quick:
@@ -323,7 +331,7 @@ def render_camera_markdown(
     for r in rows:
         if r["slowmo_estimated"]:
             slow = f"estimated {r['slowmo_used']:.2f}x (true {r['slowmo_true']:g}x)"
-        elif r["slowmo_given"] != 1.0:
+        elif r["slowmo_given"] is not None:
             slow = f"given {r['slowmo_given']:g}x"
         else:
             slow = "real time" if r["slowmo_true"] == 1.0 else "not seen"

@@ -138,7 +138,7 @@ def clip_rows(given_slowmo: bool = False) -> list[dict]:
         if not path.exists():
             continue
         run = pose_run(path)
-        slowmo = 1.0
+        slowmo = None  # not told, as a user who does not know
         if given_slowmo and "SLOW MOTION" in label.get("notes", ""):
             slowmo = 2.0  # the labels' own estimate (IC-to-IC ~0.70 s of video)
         analysis = analyze_run(run, overrides=ViewOverrides(slowmo=slowmo))

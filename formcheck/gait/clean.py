@@ -57,21 +57,33 @@ def nominal_fps(time_s: np.ndarray) -> float:
     return float(1.0 / np.median(np.diff(time_s)))
 
 
+def leg_lengths(xy: np.ndarray) -> np.ndarray:
+    """``(n, 2)`` hip-knee-ankle length of the left and right leg per frame, pixels
+    (NaN where a landmark is missing).
+
+    Args:
+        xy: ``(n, 33, 2)`` landmark positions (NaN allowed).
+    """
+    out = np.empty((len(xy), 2), np.result_type(xy, np.float32))
+    for j, (hip, knee, ankle) in enumerate(
+        (
+            (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE),
+            (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE),
+        )
+    ):
+        thigh = np.linalg.norm(xy[:, knee] - xy[:, hip], axis=-1)
+        shank = np.linalg.norm(xy[:, ankle] - xy[:, knee], axis=-1)
+        out[:, j] = thigh + shank
+    return out
+
+
 def leg_length_px(xy: np.ndarray) -> float:
     """Median hip-knee-ankle length over frames and both legs, pixels (NaN if unknown).
 
     Args:
         xy: ``(n, 33, 2)`` landmark positions (NaN allowed).
     """
-    lengths = []
-    for hip, knee, ankle in (
-        (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE),
-        (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE),
-    ):
-        thigh = np.linalg.norm(xy[:, knee] - xy[:, hip], axis=-1)
-        shank = np.linalg.norm(xy[:, ankle] - xy[:, knee], axis=-1)
-        lengths.append(thigh + shank)
-    values = np.concatenate(lengths)
+    values = leg_lengths(xy)
     values = values[np.isfinite(values)]
     return float(np.median(values)) if len(values) else float("nan")
 

@@ -60,7 +60,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from formcheck.config import DEFAULT, Thresholds
-from formcheck.gait.clean import effective_cutoff_hz
+from formcheck.gait.clean import effective_cutoff_hz, leg_lengths
 from formcheck.gait.types import CleanTrack, GaitEvent, View
 from formcheck.pose.landmarks import Landmark as L
 
@@ -163,17 +163,7 @@ def _lowest(y: np.ndarray, q: float) -> float:
 def local_leg_length(clean: CleanTrack, window_s: float) -> np.ndarray:
     """``(n,)`` hip-knee-ankle length in pixels, the median of both legs within
     ``window_s`` around each frame (a zoom or a runner coming nearer changes it)."""
-    xy = clean.xy
-    legs = [
-        np.linalg.norm(xy[:, k] - xy[:, h], axis=-1)
-        + np.linalg.norm(xy[:, a] - xy[:, k], axis=-1)
-        for h, k, a in (
-            (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE),
-            (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE),
-        )
-    ]
-    both = np.concatenate([legs[0][:, None], legs[1][:, None]], axis=1)
-    return _local(both, clean.time_s, window_s, np.median)
+    return _local(leg_lengths(clean.xy), clean.time_s, window_s, np.median)
 
 
 def _local(values: np.ndarray, t: np.ndarray, window_s: float, stat) -> np.ndarray:

@@ -59,6 +59,7 @@ from typing import Literal
 import numpy as np
 
 from formcheck.config import DEFAULT, ViewThresholds
+from formcheck.gait.clean import leg_lengths
 from formcheck.gait.types import Activity, View, ViewKind
 from formcheck.pose.landmarks import Landmark as L
 
@@ -129,15 +130,7 @@ def _nanpct(a: np.ndarray, q: float) -> float:
 
 
 def _leg_length(xy: np.ndarray) -> float:
-    legs = [
-        np.linalg.norm(xy[:, h] - xy[:, k], axis=-1)
-        + np.linalg.norm(xy[:, k] - xy[:, a], axis=-1)
-        for h, k, a in (
-            (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE),
-            (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE),
-        )
-    ]
-    return _nanpct(np.concatenate(legs), 50)
+    return _nanpct(leg_lengths(xy).ravel(), 50)
 
 
 def _cadence(
