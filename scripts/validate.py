@@ -122,6 +122,20 @@ def score_clip(label: str, runner, scene: SceneParams, tmp: Path) -> dict:
     return row
 
 
+def _short(label) -> str | None:
+    """A label's gist: activity segments as their kinds, long text cut at ';'."""
+    if isinstance(label, list):
+        kinds = []
+        for seg in label:
+            kind = seg["activity"].split()[0].strip("(),;/").lower()
+            if kind not in kinds:
+                kinds.append(kind)
+        return ", ".join(kinds)
+    if isinstance(label, str):
+        return label.split(";")[0].split("(")[0].strip()
+    return label
+
+
 def real_clip_rows() -> list[dict]:
     if not (CLIPS / "LABELS.json").exists():
         return []
@@ -134,8 +148,8 @@ def real_clip_rows() -> list[dict]:
         rows.append(
             {
                 "clip": name,
-                "activity": lab.get("activity"),
-                "view": lab.get("view"),
+                "activity": _short(lab.get("activity")),
+                "view": _short(lab.get("view")),
                 "people": lab.get("people"),
                 "frames": len(run.track),
                 "detected": run.track.detection_rate,

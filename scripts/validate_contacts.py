@@ -164,8 +164,8 @@ def _ms(v: list[float]) -> str:
 
 def render_markdown(rows: list[dict]) -> str:
     lines = [
-        "| clip | fps | within tol | extra | foot right | near foot error, ms "
-        "| far foot error, ms | activity | treadmill | cadence |",
+        "| clip | fps | within tol | extra | foot right | near foot error, ms of video "
+        "| far foot error, ms of video | activity | treadmill | cadence |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
