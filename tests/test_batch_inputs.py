@@ -114,6 +114,9 @@ def test_manifest_gives_athlete_date_view_and_relative_paths(tmp_path):
         ("path\nmissing.mp4\n", "line 2: no such file"),
         ("path,date\nok.mp4,01/03/2026\n", "is not YYYY-MM-DD"),
         ("path,view\nok.mp4,diagonal\n", "view 'diagonal'"),
+        ("path,slowmo\nok.mp4,fast\n", "slowmo 'fast' is not a number"),
+        ("path,slowmo\nok.mp4,0\n", "slowmo '0' is not a number from 0.1"),
+        ("path,slowmo\nok.mp4,nan\n", "slowmo 'nan'"),
     ],
 )
 def test_bad_manifests_are_clear_errors(tmp_path, text, message):
@@ -122,6 +125,15 @@ def test_bad_manifests_are_clear_errors(tmp_path, text, message):
     manifest.write_text(text)
     with pytest.raises(BatchInputError, match=message):
         expand_inputs([str(manifest)])
+
+
+def test_manifest_gives_each_clips_playback_speed(tmp_path):
+    touch(tmp_path / "a.mp4")
+    touch(tmp_path / "b.mp4")
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("path,slowmo\na.mp4,4\nb.mp4,\n")
+    a, b = expand_inputs([str(manifest)])
+    assert a.slowmo == 4.0 and b.slowmo is None
 
 
 def test_inputs_that_match_nothing_are_clear_errors(tmp_path):

@@ -2,7 +2,8 @@
 
 An input is a video file, a folder (searched recursively for videos), a glob pattern
 (``"squad/**/*.mov"``), or a CSV manifest with the columns ``path, athlete, date, view,
-notes`` (only ``path`` is required; relative paths are relative to the manifest).
+notes, slowmo`` (only ``path`` is required; relative paths are relative to the manifest;
+``slowmo`` says how many times slower than real life a clip plays, blank if not known).
 A path that exists is taken literally, even with glob characters in it (``[1].mp4``);
 in a pattern, the longest leading part that exists as a folder is literal too.
 
@@ -41,6 +42,7 @@ import glob
 import hashlib
 import io
 import json
+import math
 import os
 from collections import Counter
 from dataclasses import replace
@@ -83,6 +85,8 @@ _OUTPUT_RECORDS = ("batch.json", "report.json")
 _ANNOTATED = "annotated.mp4"
 
 _VIEWS = ("auto", "side", "rear", "front")
+#: The slow-motion factors a manifest may give (as ``formcheck analyze --slowmo``).
+SLOWMO_RANGE = (0.1, 64.0)
 
 
 class BatchInputError(FormcheckError):
@@ -271,7 +275,7 @@ def _clip_path(clip: Path) -> str:
 
 
 def read_manifest(path: Path) -> list[ClipJob]:
-    """Jobs from a CSV manifest (columns ``path, athlete, date, view, notes``).
+    """Jobs from a CSV manifest (columns ``path, athlete, date, view, notes, slowmo``).
 
     Cells keep their line breaks; surrounding whitespace is trimmed.
 
@@ -351,7 +355,25 @@ def _manifest_job(path: Path, line: int, row: dict[str, str]) -> ClipJob:
         date=day,
         view=view,
         notes=row.get("notes", ""),
+        slowmo=_slowmo(row.get("slowmo", ""), where),
     )
+
+
+def _slowmo(cell: str, where: str) -> float | None:
+    """A manifest's ``slowmo`` cell: how many times slower than real life the clip
+    plays (1 = real time); blank = not known (slow motion is then detected)."""
+    if not cell:
+        return None
+    try:
+        value = float(cell)
+    except ValueError:
+        value = math.nan
+    if not SLOWMO_RANGE[0] <= value <= SLOWMO_RANGE[1]:  # NaN fails too
+        raise BatchInputError(
+            f"{where}: slowmo '{cell}' is not a number from {SLOWMO_RANGE[0]:g} to "
+            f"{SLOWMO_RANGE[1]:g} (blank: not known)."
+        )
+    return value
 
 
 def assign_output_folders(jobs: list[ClipJob]) -> list[ClipJob]:

@@ -40,6 +40,8 @@ class ClipJob:
             modification date is used for the history).
         view: "auto", "side", "rear" or "front" (a manifest may force the view).
         notes: free text from the manifest.
+        slowmo: how many times slower than real life the clip plays (manifest
+            column ``slowmo``; None: not known, slow motion is detected).
         out_rel: output folder relative to the batch folder, ``<athlete>/<clip>``,
             sanitised and unique within the batch.
     """
@@ -50,6 +52,7 @@ class ClipJob:
     view: str = "auto"
     notes: str = ""
     out_rel: str = ""
+    slowmo: float | None = None
 
 
 @dataclass(frozen=True)

@@ -193,7 +193,9 @@ def _analyze(
     analysis = analyze_video(
         job.path,
         thresholds=thresholds,
-        overrides=ViewOverrides(kind=None if job.view == "auto" else job.view),
+        overrides=ViewOverrides(
+            kind=None if job.view == "auto" else job.view, slowmo=job.slowmo
+        ),
         runner_height_cm=settings.height_cm,
         variant=settings.variant,
         model_path=settings.model_path,

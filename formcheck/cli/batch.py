@@ -49,7 +49,7 @@ def batch(
         list[str],
         typer.Argument(
             help="Clips, folders (searched recursively), glob patterns, or a CSV "
-            "manifest with columns path, athlete, date, view, notes.",
+            "manifest with columns path, athlete, date, view, notes, slowmo.",
             show_default=False,
         ),
     ],
